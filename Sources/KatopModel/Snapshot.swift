@@ -1,0 +1,68 @@
+// What one collection of the host produced, before any analysis.
+
+/// Where socket rows came from.
+public enum SocketSource: String, Sendable, Codable {
+  case netlink, proc
+}
+
+/// Namespace-wide settings and counters read from /proc, plus what the collector could and
+/// could not see.
+public struct SystemInfo: Hashable, Sendable {
+  public var hostname: String = ""
+  public var kernel: String = ""
+  public var keepaliveTime: Int = 7200
+  public var keepaliveInterval: Int = 75
+  public var keepaliveProbes: Int = 9
+  public var tcpRetries2: Int = 15
+  /// TcpExt TCPKeepAlive: keepalive probes sent since boot.
+  public var keepaliveProbesSent: UInt64? = nil
+  /// TcpExt TCPAbortOnTimeout: connections aborted after retries / keepalive probes ran out.
+  public var abortOnTimeout: UInt64? = nil
+  public var source: SocketSource = .netlink
+  /// True when socket settings and every owner could be inspected (root / CAP_SYS_PTRACE).
+  public var privileged: Bool = false
+  /// Human notes about degraded collection ("netlink unavailable: using /proc/net/tcp" ...).
+  public var notes: [String] = []
+  /// Set when a dump was interrupted (NLM_F_DUMP_INTR): the socket list may be incomplete.
+  public var dumpInterrupted: Bool = false
+  public init() {}
+}
+
+public struct Snapshot: Sendable {
+  public var system: SystemInfo
+  public var sockets: [SocketRecord]
+  /// Owner of each socket inode, where one could be found.
+  public var owners: [UInt32: Owner]
+  /// Settings read from the socket itself, by socket inode.
+  public var options: [UInt32: SocketOptions]
+  /// Monotonic milliseconds when the snapshot was taken.
+  public var takenAtMs: UInt64
+
+  public init(
+    system: SystemInfo, sockets: [SocketRecord], owners: [UInt32: Owner] = [:],
+    options: [UInt32: SocketOptions] = [:], takenAtMs: UInt64 = 0
+  ) {
+    self.system = system
+    self.sockets = sockets
+    self.owners = owners
+    self.options = options
+    self.takenAtMs = takenAtMs
+  }
+}
+
+/// What to collect. Port filters run in the kernel.
+public struct CollectRequest: Hashable, Sendable {
+  /// Sockets whose local or remote port is one of these; empty = all.
+  public var ports: [UInt16] = []
+  /// Bitmask of `TCPState.mask`; all states by default.
+  public var states: UInt32 = 0xFFFF_FFFF
+  public var owners: Bool = true
+  /// Read keepalive settings from the sockets themselves when permitted.
+  public var socketOptions: Bool = true
+  public init(ports: [UInt16] = [], states: UInt32 = 0xFFFF_FFFF, owners: Bool = true, socketOptions: Bool = true) {
+    self.ports = ports
+    self.states = states
+    self.owners = owners
+    self.socketOptions = socketOptions
+  }
+}

@@ -1,0 +1,178 @@
+// Plain values the collector produces: one TCP socket as the kernel reported it.
+
+/// TCP states with the kernel's numbering (include/net/tcp_states.h).
+public enum TCPState: UInt8, Sendable, CaseIterable, Codable {
+  case established = 1, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait
+  case lastAck, listen, closing, newSynRecv
+
+  /// The kernel's / ss's upper-case name (`ESTABLISHED`, `CLOSE_WAIT` ...).
+  public var kernelName: String {
+    switch self {
+    case .established: return "ESTABLISHED"
+    case .synSent: return "SYN_SENT"
+    case .synRecv: return "SYN_RECV"
+    case .finWait1: return "FIN_WAIT1"
+    case .finWait2: return "FIN_WAIT2"
+    case .timeWait: return "TIME_WAIT"
+    case .close: return "CLOSE"
+    case .closeWait: return "CLOSE_WAIT"
+    case .lastAck: return "LAST_ACK"
+    case .listen: return "LISTEN"
+    case .closing: return "CLOSING"
+    case .newSynRecv: return "NEW_SYN_RECV"
+    }
+  }
+
+  /// Parses a kernel name, case-insensitive; also accepts ss's short names (estab, close-wait ...).
+  public init?(name: String) {
+    let n = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+    if n == "ESTAB" { self = .established; return }
+    guard let s = TCPState.allCases.first(where: { $0.kernelName == n }) else { return nil }
+    self = s
+  }
+
+  /// Bit for `idiag_states`.
+  public var mask: UInt32 { 1 << UInt32(rawValue) }
+}
+
+/// The single timer `idiag_timer` reports (net/ipv4/tcp_diag.c / inet_diag.c).
+public enum TimerKind: String, Sendable, Codable, CaseIterable {
+  case off, retransmit, keepalive, timewait, persist, delack
+
+  public init(kernelCode: UInt8) {
+    switch kernelCode {
+    case 1: self = .retransmit
+    case 2: self = .keepalive
+    case 3: self = .timewait
+    case 4: self = .persist
+    case 5: self = .delack
+    default: self = .off
+    }
+  }
+
+  /// ss's name in `timer:(NAME,...)`.
+  public var ssName: String {
+    switch self {
+    case .off: return "off"
+    case .retransmit: return "on"
+    case .keepalive: return "keepalive"
+    case .timewait: return "timewait"
+    case .persist: return "persist"
+    case .delack: return "delack"
+    }
+  }
+}
+
+/// An IPv4 or IPv6 address, stored inline (no allocation per socket).
+public enum IPAddress: Hashable, Sendable {
+  /// Four bytes in network order, as they appear on the wire.
+  case v4(UInt8, UInt8, UInt8, UInt8)
+  /// Sixteen bytes in network order, as two big-endian halves.
+  case v6(hi: UInt64, lo: UInt64)
+
+  public var isV6: Bool { if case .v6 = self { return true } else { return false } }
+}
+
+public struct Endpoint: Hashable, Sendable {
+  public var address: IPAddress
+  public var port: UInt16
+  public init(address: IPAddress, port: UInt16) {
+    self.address = address
+    self.port = port
+  }
+}
+
+/// The fields of `struct tcp_info` katop reads (by byte offset). A field is nil when the kernel's
+/// tcp_info was too short to carry it.
+public struct TCPInfo: Hashable, Sendable {
+  public var retransmits: UInt8?  // offset 2
+  public var probes: UInt8?  // 3: keepalive / zero-window probes out
+  public var backoff: UInt8?  // 4
+  public var rtoUs: UInt32?  // 8
+  public var unacked: UInt32?  // 24
+  public var retrans: UInt32?  // 36
+  public var lastDataSentMs: UInt32?  // 44
+  public var lastDataRecvMs: UInt32?  // 52
+  public var lastAckRecvMs: UInt32?  // 56
+  public var rttUs: UInt32?  // 68
+  public var rttVarUs: UInt32?  // 72
+  public var totalRetrans: UInt32?  // 100
+  public var bytesAcked: UInt64?  // 120
+  public var bytesReceived: UInt64?  // 128
+  public var notsentBytes: UInt32?  // 144
+  public var sndWnd: UInt32?  // 228
+  /// Length of the tcp_info payload the kernel sent.
+  public var length: Int = 0
+  public init() {}
+}
+
+/// One TCP socket as one dump reported it.
+public struct SocketRecord: Hashable, Sendable {
+  public var family: UInt8  // AF_INET 2, AF_INET6 10
+  public var state: TCPState
+  public var local: Endpoint
+  public var remote: Endpoint
+  public var timer: TimerKind
+  public var timerExpiresMs: UInt32
+  /// `idiag_retrans`: for the keepalive timer, probes sent and unanswered; for retransmit, count.
+  public var timerCount: UInt8
+  public var recvQueue: UInt32
+  public var sendQueue: UInt32
+  public var uid: UInt32
+  public var inode: UInt32
+  public var cookie: UInt64
+  public var interface: UInt32
+  public var info: TCPInfo?
+
+  public init(
+    family: UInt8, state: TCPState, local: Endpoint, remote: Endpoint, timer: TimerKind = .off,
+    timerExpiresMs: UInt32 = 0, timerCount: UInt8 = 0, recvQueue: UInt32 = 0, sendQueue: UInt32 = 0,
+    uid: UInt32 = 0, inode: UInt32 = 0, cookie: UInt64 = 0, interface: UInt32 = 0,
+    info: TCPInfo? = nil
+  ) {
+    self.family = family
+    self.state = state
+    self.local = local
+    self.remote = remote
+    self.timer = timer
+    self.timerExpiresMs = timerExpiresMs
+    self.timerCount = timerCount
+    self.recvQueue = recvQueue
+    self.sendQueue = sendQueue
+    self.uid = uid
+    self.inode = inode
+    self.cookie = cookie
+    self.interface = interface
+    self.info = info
+  }
+}
+
+/// Keepalive settings read from the socket itself (pidfd_getfd + getsockopt).
+public struct SocketOptions: Hashable, Sendable {
+  public var keepalive: Bool
+  public var idleSeconds: Int
+  public var intervalSeconds: Int
+  public var probes: Int
+  public var userTimeoutMs: Int
+  public init(keepalive: Bool, idleSeconds: Int, intervalSeconds: Int, probes: Int, userTimeoutMs: Int) {
+    self.keepalive = keepalive
+    self.idleSeconds = idleSeconds
+    self.intervalSeconds = intervalSeconds
+    self.probes = probes
+    self.userTimeoutMs = userTimeoutMs
+  }
+}
+
+/// The process holding a socket.
+public struct Owner: Hashable, Sendable {
+  public var pid: Int32
+  public var command: String
+  public var uid: UInt32
+  public var fd: Int32
+  public init(pid: Int32, command: String, uid: UInt32, fd: Int32) {
+    self.pid = pid
+    self.command = command
+    self.uid = uid
+    self.fd = fd
+  }
+}

@@ -1,0 +1,3 @@
+// The only module that touches ncurses.
+import CNcursesw
+import KatopUI

@@ -1,0 +1,2 @@
+// View model, renderer, key table and themes live here.
+import KatopModel

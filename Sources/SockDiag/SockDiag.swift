@@ -1,0 +1,2 @@
+// The sock_diag collector lives here.
+import KatopModel
