@@ -1,0 +1,121 @@
+// The katop command: parses options, then runs the one-shot report or the TUI.
+import ArgumentParser
+import Foundation
+import KatopModel
+import KatopTerminal
+import KatopUI
+import SockDiag
+
+@main
+struct Katop: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "katop",
+    abstract: "Live view of TCP connections, their keepalive timers and settings, and which ones a middlebox will cut.",
+    discussion: """
+      Without --once, katop opens a full-screen table (press ? for keys). Port filters run in the
+      kernel (sock_diag bytecode). Run as root to read each socket's own keepalive settings
+      (pidfd_getfd + getsockopt); otherwise they are assumed from the tcp_keepalive_* sysctls and marked.
+      Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).
+      """,
+    version: "katop 0.1.0")
+
+  @Flag(help: "Print one snapshot as a table and exit (like top -b -n 1).")
+  var once = false
+
+  @Flag(help: "With --once: print one JSON document instead of the table (docs/json.md).")
+  var json = false
+
+  @Option(
+    name: .long, help: ArgumentHelp("Only sockets with this local or remote port (repeatable, or comma-separated).", valueName: "port"),
+    transform: parsePorts)
+  var port: [[UInt16]] = []
+
+  @Option(name: .long, help: ArgumentHelp("Only sockets in this state, e.g. established, close-wait (repeatable).", valueName: "state"), transform: parseState)
+  var state: [TCPState] = []
+
+  @Flag(help: "Only connections with at least one risk.")
+  var risky = false
+
+  @Option(help: ArgumentHelp("Middlebox profile: aws (default), azure, gcp-nat, gcp-vpc, cgnat, conntrack.", valueName: "name"), transform: parseProfile)
+  var profile: MiddleboxProfile?
+
+  @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
+  var idleTimeout: Int?
+
+  @Option(help: ArgumentHelp("Sort column: \(SortColumn.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "column"), transform: parseSort)
+  var sort: SortColumn?
+
+  @Flag(name: .long, help: "Reverse the sort order.")
+  var reverse = false
+
+  @Option(help: ArgumentHelp("Socket source: netlink (default, falls back to proc) or proc.", valueName: "source"), transform: parseSource)
+  var source: SocketSource?
+
+  @Flag(name: .customLong("no-owners"), help: "Skip the owner (process) lookup and per-socket settings.")
+  var noOwners = false
+
+  @Option(help: ArgumentHelp("TUI refresh interval in seconds (default 1).", valueName: "seconds"), transform: parseInterval)
+  var interval: Int?
+
+  @Option(help: ArgumentHelp("TUI colour theme: a name from themes/ or a path to a .theme file.", valueName: "name|path"))
+  var theme: String?
+
+  @Flag(name: .customLong("no-color"), help: "TUI without colours (mono theme).")
+  var noColor = false
+
+  @Flag(help: "TUI with ASCII only (no UTF-8 glyphs).")
+  var ascii = false
+
+  mutating func validate() throws {
+    if json && !once { throw ValidationError("--json needs --once") }
+  }
+
+  var ports: [UInt16] {
+    var seen = Set<UInt16>()
+    return port.joined().filter { seen.insert($0).inserted }
+  }
+
+  var chosenProfile: MiddleboxProfile {
+    if let s = idleTimeout { return .custom(seconds: s) }
+    return profile ?? .aws
+  }
+
+  var request: CollectRequest {
+    var mask: UInt32 = 0xFFFF_FFFF
+    if !state.isEmpty { mask = state.reduce(0) { $0 | $1.mask } }
+    return CollectRequest(ports: ports, states: mask, owners: !noOwners, socketOptions: !noOwners)
+  }
+
+  var filter: ConnectionFilter {
+    ConnectionFilter(ports: ports, states: Set(state), riskyOnly: risky)
+  }
+
+  var sortOrder: KatopModel.SortOrder {
+    let column = sort ?? .risk
+    // Defaults read naturally: worst / longest first for numbers, A-Z for names.
+    let descending = [.risk, .idle].contains(column)
+    return KatopModel.SortOrder(column: column, descending: reverse ? !descending : descending)
+  }
+
+  func run() throws {
+    if once {
+      try runOnce()
+    } else {
+      try runTUI()
+    }
+  }
+
+  func runOnce() throws {
+    let collector = Collector(source: source)
+    let snapshot = try collector.collect(request)
+    let profile = chosenProfile
+    var rows = Analyzer.analyze(snapshot, profile: profile).filter(filter.matches)
+    sortOrder.sort(&rows)
+    let text =
+      json
+      ? JSONReport.render(system: snapshot.system, profile: profile, connections: rows)
+      : TableReport.render(system: snapshot.system, profile: profile, connections: rows)
+    FileHandle.standardOutput.write(Data(text.utf8))
+    if !text.hasSuffix("\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+  }
+}

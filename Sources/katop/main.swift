@@ -1,1 +1,0 @@
-print("katop: not yet")

@@ -1,5 +1,0 @@
-import XCTest
-
-final class KatopCLITestsPlaceholder: XCTestCase {
-  func testPlaceholder() { XCTAssertTrue(true) }
-}

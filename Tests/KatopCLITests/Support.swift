@@ -1,0 +1,129 @@
+// Helpers for tests that run the built katop binary: finding it, running it, fixture processes.
+import Foundation
+import XCTest
+
+enum Binaries {
+  /// The folder holding the built products (next to the running test bundle).
+  static var productsDir: URL {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    // .../debug/katopPackageTests.xctest is a file on Linux; walk up until katop sits beside us.
+    for _ in 0..<3 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("katop").path) {
+      dir = dir.deletingLastPathComponent()
+    }
+    return dir
+  }
+  static var katop: String { productsDir.appendingPathComponent("katop").path }
+  static var fixture: String { productsDir.appendingPathComponent("katop-fixture").path }
+
+  static func require(_ path: String) throws {
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+      throw XCTSkip("\(path) is not built: run `swift build` before `swift test`")
+    }
+  }
+}
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs a program to completion with a timeout, capturing both streams.
+func run(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: path)
+  p.arguments = args
+  var environment = env ?? ProcessInfo.processInfo.environment
+  environment["SWIFT_BACKTRACE"] = "enable=no"
+  p.environment = environment
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  p.standardInput = FileHandle.nullDevice
+  try p.run()
+  // Drain both pipes concurrently so a large JSON document cannot block the child.
+  var outData = Data(), errData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+  group.enter()
+  DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+  if group.wait(timeout: .now() + timeout) == .timedOut {
+    p.terminate()
+    throw NSError(domain: "katop-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args) timed out"])
+  }
+  p.waitUntilExit()
+  return RunResult(
+    status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A `katop-fixture` process holding loopback connections until it is stopped.
+final class FixtureProcess {
+  let process = Process()
+  private let stdin = Pipe()
+  let pid: Int32
+  let port: UInt16
+
+  init(_ args: [String]) throws {
+    try Binaries.require(Binaries.fixture)
+    process.executableURL = URL(fileURLWithPath: Binaries.fixture)
+    process.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardInput = stdin
+    try process.run()
+    // First line: "ready pid=PID port=P".
+    var line = Data()
+    let handle = out.fileHandleForReading
+    while true {
+      let byte = handle.readData(ofLength: 1)
+      if byte.isEmpty || byte == Data("\n".utf8) { break }
+      line.append(byte)
+    }
+    let text = String(decoding: line, as: UTF8.self)
+    var fields: [String: String] = [:]
+    for part in text.split(separator: " ") {
+      let kv = part.split(separator: "=", maxSplits: 1)
+      if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
+    }
+    guard text.hasPrefix("ready"), let pid = fields["pid"].flatMap(Int32.init), let port = fields["port"].flatMap(UInt16.init) else {
+      process.terminate()
+      throw NSError(domain: "katop-test", code: 2, userInfo: [NSLocalizedDescriptionKey: "fixture said '\(text)'"])
+    }
+    self.pid = pid
+    self.port = port
+  }
+
+  func stop() {
+    try? stdin.fileHandleForWriting.close()
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+  }
+
+  deinit { stop() }
+}
+
+/// A free loopback port (bound then released).
+func freePort() -> UInt16 {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  defer { close(fd) }
+  var addr = sockaddr_in()
+  addr.sin_family = sa_family_t(AF_INET)
+  addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+  addr.sin_port = 0
+  var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+  _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+  _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+  return UInt16(bigEndian: addr.sin_port)
+}
+
+func jsonObject(_ text: String) throws -> [String: Any] {
+  let obj = try JSONSerialization.jsonObject(with: Data(text.utf8))
+  guard let dict = obj as? [String: Any] else { throw NSError(domain: "katop-test", code: 3) }
+  return dict
+}

@@ -1,0 +1,60 @@
+// Issue 3 acceptance: the real binary in a real terminal (tmux).
+import Foundation
+import XCTest
+
+final class TUITests: XCTestCase {
+  func rows(_ screen: String, port: UInt16) -> [Substring] {
+    screen.split(separator: "\n").filter { $0.contains("127.0.0.1:\(port) ") || $0.contains("127.0.0.1:\(port)\u{20}") || $0.hasSuffix("127.0.0.1:\(port)") }
+  }
+
+  func testPortFilterThenQuitRestoresTerminal() throws {
+    try Binaries.require(Binaries.katop)
+    let p = try FixtureProcess(["--port", "0", "--connections", "3"])
+    let q = try FixtureProcess(["--port", "0", "--connections", "3"])
+    defer { p.stop(); q.stop() }
+    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local")
+    defer { t.kill() }
+    try t.waitFor("both fixtures on the first screen") { s in
+      self.rows(s, port: p.port).count >= 6 && self.rows(s, port: q.port).count >= 6
+    }
+    XCTAssertEqual(t.alternateOn, "1")
+    try t.send("p")
+    try t.sendLiteral("\(p.port)")
+    try t.send("Enter")
+    let screen = try t.waitFor("only port \(p.port)") { s in
+      self.rows(s, port: p.port).count >= 6 && self.rows(s, port: q.port).isEmpty
+    }
+    XCTAssertGreaterThanOrEqual(rows(screen, port: p.port).count, 7, "6 connected sockets + the listener:\n\(screen)")
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit(), "katop did not exit on q")
+    XCTAssertEqual(t.alternateOn, "0")
+  }
+
+  func signalEndsKatop(_ signal: Int32) throws {
+    try Binaries.require(Binaries.katop)
+    let t = try TmuxSession(width: 100, height: 30, command: "\(Binaries.katop)")
+    defer { t.kill() }
+    try t.waitFor("the table") { $0.contains("LISTEN") || $0.contains("ESTAB") }
+    XCTAssertEqual(t.alternateOn, "1")
+    let pid = try XCTUnwrap(t.panePid)
+    if signal == SIGINT {
+      try t.send("C-c")  // the terminal's ^C, not a kill(2)
+    } else {
+      XCTAssertEqual(Glibc.kill(pid, signal), 0)
+    }
+    XCTAssertTrue(t.waitForExit(), "katop still running after signal \(signal)")
+    XCTAssertEqual(t.alternateOn, "0", "terminal left in the alternate screen after signal \(signal)")
+  }
+
+  func testSIGHUPRestoresTerminal() throws { try signalEndsKatop(SIGHUP) }
+  func testSIGTERMRestoresTerminal() throws { try signalEndsKatop(SIGTERM) }
+  func testCtrlCRestoresTerminal() throws { try signalEndsKatop(SIGINT) }
+
+  func testNotATerminalSuggestsOnce() throws {
+    try Binaries.require(Binaries.katop)
+    let r = try run(Binaries.katop, [])
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("--once"), r.stderr)
+  }
+}
