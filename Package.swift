@@ -11,12 +11,14 @@ let package = Package(
   products: [
     .executable(name: "katop", targets: ["katop"]),
     .executable(name: "katop-fixture", targets: ["katop-fixture"]),
+    .executable(name: "katop-bench", targets: ["katop-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     .target(name: "CKatopNetlink"),
+    .target(name: "CKatopPty"),
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw",
       providers: [.apt(["libncursesw5-dev"])]),
@@ -31,6 +33,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "katop-fixture", dependencies: ["CKatopNetlink"]),
+    .executableTarget(name: "katop-bench", dependencies: ["CKatopPty"]),
     .testTarget(name: "KatopModelTests", dependencies: ["KatopModel"]),
     .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "KatopModel", "CKatopNetlink"]),
     .testTarget(name: "KatopUITests", dependencies: ["KatopUI", "KatopModel"]),

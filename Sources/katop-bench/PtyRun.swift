@@ -1,0 +1,134 @@
+// The TUI in a real pseudo-terminal: time to the first frame, CPU share at steady refresh, peak RSS.
+import CKatopPty
+import Foundation
+import Glibc
+
+struct TUIMeasurement {
+  var firstFrameSeconds: Double
+  var cpuPercent: Double
+  var peakRSSMiB: Double
+}
+
+/// Reads /proc/PID/stat utime+stime in seconds.
+func cpuSeconds(pid: pid_t) -> Double? {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = text.lastIndex(of: ")")
+  else { return nil }
+  let fields = text[text.index(after: close)...].split(separator: " ")
+  // After "pid (comm)": state is field 3, utime 14, stime 15 -> indices 11 and 12 here.
+  guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return nil }
+  return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+func peakRSSMiB(pid: pid_t) -> Double? {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+  for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    let kb = line.split(separator: " ").compactMap { Double($0) }.first
+    return kb.map { $0 / 1024 }
+  }
+  return nil
+}
+
+/// Starts `argv` on a 120x40 pty, waits for `marker` in its output (the first frame), then samples
+/// its CPU time over `seconds`.
+func measureTUI(_ argv: [String], marker: String, seconds: Double) throws -> TUIMeasurement {
+  var master: Int32 = -1
+  var path = [CChar](repeating: 0, count: 128)
+  let rc = katop_pty_open(40, 120, &master, &path, Int32(path.count))
+  if rc != 0 { throw SpawnError.failed("a pty", -rc) }
+  defer { close(master) }
+  let slave = String(cString: path)
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  for fd: Int32 in 0...2 {
+    posix_spawn_file_actions_addopen(&actions, fd, slave, fd == 0 ? O_RDWR : O_WRONLY, 0)
+  }
+  var attr = posix_spawnattr_t()
+  posix_spawnattr_init(&attr)
+  defer { posix_spawnattr_destroy(&attr) }
+  posix_spawnattr_setflags(&attr, katop_spawn_setsid_flag())
+  let start = monotonicSeconds()
+  let pid = try withUnsafePointer(to: &attr) { try spawn(argv, actions: &actions, attr: $0) }
+
+  // Drain the pty on a thread (a full pty would stall the TUI); note when the marker appears.
+  let watch = FrameWatch(fd: master, marker: marker, start: start)
+  let reader = Thread { watch.drain() }
+  reader.start()
+  defer {
+    watch.finish()
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+  }
+  let deadline = start + 30
+  while monotonicSeconds() < deadline {
+    if watch.firstFrame != nil { break }
+    usleep(5000)
+  }
+  guard let firstFrameSeconds = watch.firstFrame else { throw SpawnError.failed("\(argv) (no frame with '\(marker)' in 30 s)", ETIMEDOUT) }
+  usleep(1_000_000)  // settle: the first collection is behind us
+  let c0 = cpuSeconds(pid: pid) ?? 0, t0 = monotonicSeconds()
+  usleep(UInt32(seconds * 1_000_000))
+  let c1 = cpuSeconds(pid: pid) ?? 0, t1 = monotonicSeconds()
+  let rss = peakRSSMiB(pid: pid) ?? .nan
+  return TUIMeasurement(firstFrameSeconds: firstFrameSeconds, cpuPercent: 100 * (c1 - c0) / (t1 - t0), peakRSSMiB: rss)
+}
+
+/// Reads a pty until told to stop and records when `marker` first appears in its output.
+final class FrameWatch: @unchecked Sendable {
+  private let lock = NSLock()
+  private let fd: Int32
+  private let needle: [UInt8]
+  private let start: Double
+  private var stopped = false
+  private var frameAt: Double?
+
+  init(fd: Int32, marker: String, start: Double) {
+    self.fd = fd
+    self.needle = Array(marker.utf8)
+    self.start = start
+  }
+
+  var firstFrame: Double? {
+    lock.lock()
+    defer { lock.unlock() }
+    return frameAt
+  }
+
+  func finish() {
+    lock.lock()
+    stopped = true
+    lock.unlock()
+  }
+
+  func drain() {
+    var window: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+      lock.lock()
+      let done = stopped
+      lock.unlock()
+      if done { return }
+      var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      if poll(&pfd, 1, 100) <= 0 { continue }
+      let n = read(fd, &buf, buf.count)
+      if n <= 0 { return }
+      guard firstFrame == nil else { continue }
+      window.append(contentsOf: buf[0..<n])
+      if contains(window) {
+        lock.lock()
+        frameAt = monotonicSeconds() - start
+        lock.unlock()
+        window = []
+      } else if window.count > needle.count {
+        window.removeFirst(window.count - needle.count)
+      }
+    }
+  }
+
+  private func contains(_ hay: [UInt8]) -> Bool {
+    guard hay.count >= needle.count else { return false }
+    return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
+  }
+}

@@ -1,0 +1,24 @@
+// The benchmark itself still works (small N). Its figures are never asserted here.
+import Foundation
+import XCTest
+
+final class BenchmarkSmokeTests: XCTestCase {
+  func testSmallBenchmarkPrintsEveryMeasure() throws {
+    try Binaries.require(Binaries.katop)
+    let bench = Binaries.productsDir.appendingPathComponent("katop-bench").path
+    try Binaries.require(bench)
+    let r = try run(bench, ["--connections", "1000", "--small", "20", "--runs", "1", "--tui-seconds", "1"], timeout: 180)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    XCTAssertTrue(lines.first?.hasPrefix("katop-bench: ") ?? false, r.stdout)
+    for measure in ["vs ss -tinoap", "--no-owners vs ss -tinoa", "--port P vs ss -tinoap filter", "TUI, full table", "TUI, --port P", "first frame", "peak RSS"] {
+      XCTAssertTrue(lines.contains { $0.contains(measure) }, "missing '\(measure)' in\n\(r.stdout)")
+    }
+    XCTAssertFalse(r.stdout.contains("FAILED"), r.stdout)
+    // Every table row carries a number in katop's column.
+    for line in lines where line.hasPrefix("| ") && !line.hasPrefix("| measure") {
+      let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+      XCTAssertNotNil(Double(cells[1]), "no figure in: \(line)")
+    }
+  }
+}
