@@ -13,8 +13,10 @@ public enum ConnectionText {
     return Format.duration(ms: Int64(clamping: ms))
   }
 
-  /// `on`, `off` or `?` (another timer hides the keepalive timer and the socket was not inspected).
+  /// `on`, `off` or `?` (another timer hides the keepalive timer and the socket was not inspected);
+  /// `-` for LISTEN, TIME_WAIT and handshakes, where keepalive does not run.
   public static func keepalive(_ c: Connection) -> String {
+    if !KeepaliveMath.keepaliveApplies(c.record.state) && c.keepalive.enabled != true { return "-" }
     switch c.keepalive.enabled {
     case true?: return "on"
     case false?: return "off"

@@ -2,6 +2,11 @@
 
 public enum JSONReport {
   public static func render(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> String {
+    String(decoding: renderUTF8(system: system, profile: profile, connections: connections), as: UTF8.self)
+  }
+
+  /// The same report as UTF-8 bytes, ending in a newline (write it out without a String copy).
+  public static func renderUTF8(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> [UInt8] {
     var w = JSONWriter(capacity: 1024 + connections.count * 900)
     w.beginObject()
     w.key("system")
@@ -11,7 +16,8 @@ public enum JSONReport {
     for c in connections { writeConnection(&w, c) }
     w.endArray()
     w.endObject()
-    return w.string + "\n"
+    w.newline()
+    return w.bytes
   }
 
   static func writeSystem(_ w: inout JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {

@@ -12,6 +12,8 @@ struct JSONWriter {
 
   var string: String { String(decoding: bytes, as: UTF8.self) }
 
+  mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+
   private mutating func separate() {
     if afterKey {
       afterKey = false
@@ -126,16 +128,29 @@ struct JSONWriter {
   /// RFC 8259 escaping: quote, backslash and control characters; also U+2028/U+2029 so the output
   /// is safe inside JavaScript source. Everything else is copied as UTF-8.
   private mutating func appendEscaped(_ s: String) {
-    let utf8 = s.utf8
-    // Fast path: nothing to escape.
-    let needsEscape = utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }
-    if !needsEscape {
-      bytes.append(contentsOf: utf8)
-      return
-    }
-    var index = utf8.startIndex
-    while index != utf8.endIndex {
-      let b = utf8[index]
+    var s = s
+    s.withUTF8 { appendEscaped(utf8: $0) }
+  }
+
+  private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+    // Copy runs of plain bytes in one append; escape the rest.
+    var runStart = 0
+    var i = 0
+    let n = utf8.count
+    while i < n {
+      let b = utf8[i]
+      let plain = b >= 0x20 && b != 0x22 && b != 0x5C && b != 0xE2
+      if plain {
+        i += 1
+        continue
+      }
+      // U+2028 / U+2029 are E2 80 A8 / E2 80 A9; other E2 sequences are plain.
+      let lineSeparator = b == 0xE2 && i + 2 < n && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9)
+      if b == 0xE2 && !lineSeparator {
+        i += 1
+        continue
+      }
+      if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
       switch b {
       case 0x22: appendASCII("\\\"")
       case 0x5C: appendASCII("\\\\")
@@ -144,23 +159,15 @@ struct JSONWriter {
       case 0x09: appendASCII("\\t")
       case 0x08: appendASCII("\\b")
       case 0x0C: appendASCII("\\f")
-      case 0x00..<0x20: appendUnicodeEscape(UInt16(b))
       case 0xE2:
-        // U+2028 / U+2029 are E2 80 A8 / E2 80 A9.
-        let i1 = utf8.index(after: index)
-        if i1 != utf8.endIndex, utf8[i1] == 0x80 {
-          let i2 = utf8.index(after: i1)
-          if i2 != utf8.endIndex, utf8[i2] == 0xA8 || utf8[i2] == 0xA9 {
-            appendUnicodeEscape(utf8[i2] == 0xA8 ? 0x2028 : 0x2029)
-            index = utf8.index(after: i2)
-            continue
-          }
-        }
-        bytes.append(b)
-      default: bytes.append(b)
+        appendUnicodeEscape(utf8[i + 2] == 0xA8 ? 0x2028 : 0x2029)
+        i += 2
+      default: appendUnicodeEscape(UInt16(b))
       }
-      index = utf8.index(after: index)
+      i += 1
+      runStart = i
     }
+    if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
   }
 
   private mutating func appendUnicodeEscape(_ v: UInt16) {

@@ -26,6 +26,8 @@ final class FilterSortTests: XCTestCase {
     XCTAssertEqual(cookies(ConnectionFilter(text: "postgres")), [10])
     XCTAssertEqual(cookies(ConnectionFilter(text: "0.0.0.0:22")), [30])
     XCTAssertEqual(cookies(ConnectionFilter(text: "nothing-matches")), [])
+    XCTAssertEqual(cookies(ConnectionFilter(text: "LiStEn")), [30])
+    XCTAssertEqual(cookies(ConnectionFilter(text: "1/POST")), [10])
     XCTAssertTrue(ConnectionFilter().isEmpty)
     XCTAssertFalse(ConnectionFilter(riskyOnly: true).isEmpty)
   }

@@ -26,6 +26,10 @@ final class JSONReportTests: XCTestCase {
     let text = JSONReport.render(system: sampleSystem(), profile: .custom(seconds: 2), connections: [withOwner, bare])
     let root = try parse(text)
     XCTAssertEqual(Set(root.keys), ["system", "connections"])
+    XCTAssertTrue(text.hasSuffix("}\n"))
+    XCTAssertEqual(
+      JSONReport.renderUTF8(system: sampleSystem(), profile: .custom(seconds: 2), connections: [withOwner, bare]),
+      Array(text.utf8))
 
     let system = try XCTUnwrap(root["system"] as? [String: Any])
     for key in ["hostname", "kernel", "source", "privileged", "profile", "keepalive", "tcpRetries2", "counters", "notes", "dumpInterrupted"] {

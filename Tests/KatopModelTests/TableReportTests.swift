@@ -66,6 +66,7 @@ final class TableReportTests: XCTestCase {
     XCTAssertEqual(ConnectionText.idle(rows[1]), "6m40s")
     XCTAssertEqual(ConnectionText.timer(rows[1]), "-")
     XCTAssertEqual(ConnectionText.detect(rows[2]), "-")
+    XCTAssertEqual(ConnectionText.keepalive(rows[2]), "-")
     XCTAssertEqual(ConnectionText.idle(rows[2]), "-")
     XCTAssertEqual(ConnectionText.settings(rows[3]), "7200/75/9*")
     XCTAssertEqual(ConnectionText.owner(rows[3]), "9/bad?name")
