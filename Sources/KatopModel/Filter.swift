@@ -25,13 +25,37 @@ public struct ConnectionFilter: Hashable, Sendable {
     if !states.isEmpty && !states.contains(c.record.state) { return false }
     if riskyOnly && c.risks.isEmpty { return false }
     if !text.isEmpty {
-      let needle = text.lowercased()
-      let hay = [
+      let needle = Array(text.lowercased().utf8)
+      let fields = [
         Format.endpoint(c.record.local), Format.endpoint(c.record.remote), c.record.state.kernelName,
         c.owner.map { "\($0.pid)/\($0.command)" } ?? "",
-      ].joined(separator: " ").lowercased()
-      if !hay.contains(needle) { return false }
+      ]
+      if !fields.contains(where: { ConnectionFilter.contains($0, lowercasedNeedle: needle) }) { return false }
     }
     return true
+  }
+
+  /// Substring search without allocating: ASCII letters of `hay` compare case-insensitively
+  /// (non-ASCII bytes compare exactly).
+  static func contains(_ hay: String, lowercasedNeedle needle: [UInt8]) -> Bool {
+    if needle.isEmpty { return true }
+    var hay = hay
+    return hay.withUTF8 { h in
+      let n = needle.count
+      if h.count < n { return false }
+      var start = 0
+      while start + n <= h.count {
+        var k = 0
+        while k < n {
+          var b = h[start + k]
+          if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+          if b != needle[k] { break }
+          k += 1
+        }
+        if k == n { return true }
+        start += 1
+      }
+      return false
+    }
   }
 }

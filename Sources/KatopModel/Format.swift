@@ -68,7 +68,7 @@ public enum Format {
 
   /// Compact duration: `850ms`, `45s`, `7m05s`, `2h11m`, `3d04h`.
   public static func duration(ms: Int64) -> String {
-    if ms < 0 { return "-" + duration(ms: -ms) }
+    if ms < 0 { return "-" + duration(ms: ms == Int64.min ? Int64.max : -ms) }
     if ms < 1000 { return "\(ms)ms" }
     let s = ms / 1000
     if s < 60 { return "\(s)s" }

@@ -1,0 +1,146 @@
+// `katop --json`: the stable machine-readable report (docs/json.md).
+
+public enum JSONReport {
+  public static func render(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> String {
+    String(decoding: renderUTF8(system: system, profile: profile, connections: connections), as: UTF8.self)
+  }
+
+  /// The same report as UTF-8 bytes, ending in a newline (write it out without a String copy).
+  public static func renderUTF8(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> [UInt8] {
+    var w = JSONWriter(capacity: 1024 + connections.count * 900)
+    w.beginObject()
+    w.key("system")
+    writeSystem(&w, system, profile)
+    w.key("connections")
+    w.beginArray()
+    for c in connections { writeConnection(&w, c) }
+    w.endArray()
+    w.endObject()
+    w.newline()
+    return w.bytes
+  }
+
+  static func writeSystem(_ w: inout JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {
+    w.beginObject()
+    w.key("hostname"); w.string(s.hostname)
+    w.key("kernel"); w.string(s.kernel)
+    w.key("source"); w.string(s.source.rawValue)
+    w.key("privileged"); w.bool(s.privileged)
+    w.key("profile")
+    w.beginObject()
+    w.key("name"); w.string(p.name)
+    w.key("idleTimeoutSeconds"); w.int(p.idleTimeoutSeconds)
+    w.key("summary"); w.string(p.summary)
+    w.endObject()
+    w.key("keepalive")
+    w.beginObject()
+    w.key("time"); w.int(s.keepaliveTime)
+    w.key("intvl"); w.int(s.keepaliveInterval)
+    w.key("probes"); w.int(s.keepaliveProbes)
+    w.endObject()
+    w.key("tcpRetries2"); w.int(s.tcpRetries2)
+    w.key("counters")
+    w.beginObject()
+    w.key("keepAliveProbes"); w.int(s.keepaliveProbesSent)
+    w.key("abortOnTimeout"); w.int(s.abortOnTimeout)
+    w.endObject()
+    w.key("notes")
+    w.beginArray()
+    for n in s.notes { w.string(n) }
+    w.endArray()
+    w.key("dumpInterrupted"); w.bool(s.dumpInterrupted)
+    w.endObject()
+  }
+
+  static func writeEndpoint(_ w: inout JSONWriter, _ e: Endpoint) {
+    w.beginObject()
+    w.key("address"); w.string(Format.address(e.address))
+    w.key("port"); w.int(e.port)
+    w.endObject()
+  }
+
+  static func writeConnection(_ w: inout JSONWriter, _ c: Connection) {
+    let r = c.record
+    w.beginObject()
+    w.key("local"); writeEndpoint(&w, r.local)
+    w.key("remote"); writeEndpoint(&w, r.remote)
+    w.key("state"); w.string(r.state.kernelName)
+    w.key("timer")
+    w.beginObject()
+    w.key("kind"); w.string(r.timer.rawValue)
+    w.key("expiresMs"); w.int(r.timer == .off ? 0 : KeepaliveMath.expiresMs(r))
+    w.key("count"); w.int(r.timerCount)
+    w.endObject()
+    w.key("idleMs"); w.int(c.idleMs)
+    w.key("keepalive"); writeKeepalive(&w, c.keepalive)
+    w.key("owner")
+    if let o = c.owner {
+      w.beginObject()
+      w.key("pid"); w.int(o.pid)
+      w.key("command"); w.string(o.command)
+      w.key("uid"); w.int(o.uid)
+      w.key("fd"); w.int(o.fd)
+      w.endObject()
+    } else {
+      w.null()
+    }
+    w.key("uid"); w.int(r.uid)
+    w.key("inode"); w.int(r.inode)
+    w.key("cookie"); w.decimalString(r.cookie)
+    w.key("queues")
+    w.beginObject()
+    w.key("recv"); w.int(r.recvQueue)
+    w.key("send"); w.int(r.sendQueue)
+    w.endObject()
+    w.key("tcpInfo")
+    if let info = r.info { writeTCPInfo(&w, info) } else { w.null() }
+    w.key("risks")
+    w.beginArray()
+    for risk in c.risks {
+      w.beginObject()
+      w.key("id"); w.string(risk.id)
+      w.key("severity"); w.string(risk.severity.name)
+      w.key("message"); w.string(risk.message)
+      w.key("fix"); w.string(risk.fix)
+      w.endObject()
+    }
+    w.endArray()
+    w.endObject()
+  }
+
+  static func writeKeepalive(_ w: inout JSONWriter, _ k: KeepaliveState) {
+    w.beginObject()
+    w.key("enabled"); w.bool(k.enabled)
+    w.key("idleSeconds"); w.int(k.idleSeconds)
+    w.key("intervalSeconds"); w.int(k.intervalSeconds)
+    w.key("probes"); w.int(k.probes)
+    w.key("userTimeoutMs"); w.int(k.userTimeoutMs)
+    w.key("source"); w.string(k.source.rawValue)
+    w.key("probesOut"); w.int(k.probesOut)
+    w.key("nextProbeInMs"); w.int(k.nextProbeInMs)
+    w.key("detectInMs"); w.int(k.detectInMs)
+    w.endObject()
+  }
+
+  static func writeTCPInfo(_ w: inout JSONWriter, _ i: TCPInfo) {
+    w.beginObject()
+    w.key("retransmits"); w.int(i.retransmits)
+    w.key("probes"); w.int(i.probes)
+    w.key("backoff"); w.int(i.backoff)
+    w.key("rtoUs"); w.int(i.rtoUs)
+    w.key("unacked"); w.int(i.unacked)
+    w.key("retrans"); w.int(i.retrans)
+    w.key("lastDataSentMs"); w.int(i.lastDataSentMs)
+    w.key("lastDataRecvMs"); w.int(i.lastDataRecvMs)
+    w.key("lastAckRecvMs"); w.int(i.lastAckRecvMs)
+    w.key("rttUs"); w.int(i.rttUs)
+    w.key("rttVarUs"); w.int(i.rttVarUs)
+    w.key("totalRetrans"); w.int(i.totalRetrans)
+    w.key("bytesAcked"); w.int(i.bytesAcked)
+    w.key("bytesReceived"); w.int(i.bytesReceived)
+    w.key("notsentBytes"); w.int(i.notsentBytes)
+    w.key("sndWnd"); w.int(i.sndWnd)
+    w.key("length"); w.int(i.length)
+    w.endObject()
+  }
+}

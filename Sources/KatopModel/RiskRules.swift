@@ -1,0 +1,176 @@
+// Risk rules (docs/risks.md): stable ids, thresholds from the middlebox profile, a message naming
+// the numbers and a concrete fix.
+
+public struct RiskRuleInfo: Hashable, Sendable {
+  public var id: String
+  /// The highest severity the rule can raise.
+  public var severity: Severity
+  public var title: String
+  /// When it fires, in words (docs / help screen).
+  public var threshold: String
+  public init(id: String, severity: Severity, title: String, threshold: String) {
+    self.id = id
+    self.severity = severity
+    self.title = title
+    self.threshold = threshold
+  }
+}
+
+public enum RiskRules {
+  public static let noKeepalive = "no-keepalive"
+  public static let keepaliveTooSlow = "keepalive-too-slow"
+  public static let probesUnanswered = "probes-unanswered"
+  public static let retransmitting = "retransmitting"
+  public static let zeroWindow = "zero-window"
+  public static let closeWait = "close-wait"
+
+  /// Retransmission count from which `retransmitting` fires / turns critical.
+  public static let retransmitWarningCount = 2
+  public static let retransmitCriticalCount = 6
+  /// Zero-window probes unanswered from which `zero-window` turns critical.
+  public static let zeroWindowCriticalProbes = 3
+
+  public static let all: [RiskRuleInfo] = [
+    RiskRuleInfo(
+      id: noKeepalive, severity: .critical, title: "idle connection without keepalive",
+      threshold: "ESTABLISHED, keepalive off, idle >= 50% of the idle timeout (warning), >= timeout (critical)"),
+    RiskRuleInfo(
+      id: keepaliveTooSlow, severity: .critical, title: "first keepalive probe after the middlebox forgets",
+      threshold: "ESTABLISHED, keepalive on, keepidle >= idle timeout (warning; critical once idle >= timeout)"),
+    RiskRuleInfo(
+      id: probesUnanswered, severity: .critical, title: "keepalive probes unanswered",
+      threshold: "keepalive probes out > 0 (warning), >= probes - 1 (critical)"),
+    RiskRuleInfo(
+      id: retransmitting, severity: .critical, title: "data not acknowledged",
+      threshold: "retransmissions or RTO backoff >= \(retransmitWarningCount) (warning), >= \(retransmitCriticalCount) (critical)"),
+    RiskRuleInfo(
+      id: zeroWindow, severity: .critical, title: "peer not reading (zero window)",
+      threshold: "zero-window probe timer, or snd_wnd 0 with data queued (warning); >= \(zeroWindowCriticalProbes) probes unanswered (critical)"),
+    RiskRuleInfo(
+      id: closeWait, severity: .warning, title: "peer closed, local application did not",
+      threshold: "state CLOSE_WAIT (warning)"),
+  ]
+
+  public static func info(id: String) -> RiskRuleInfo? { all.first { $0.id == id } }
+
+  /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
+  public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {
+    var risks: [Risk] = []
+    if let r = checkNoKeepalive(c, profile) { risks.append(r) }
+    if let r = checkKeepaliveTooSlow(c, profile, system) { risks.append(r) }
+    if let r = checkProbesUnanswered(c) { risks.append(r) }
+    if let r = checkRetransmitting(c) { risks.append(r) }
+    if let r = checkZeroWindow(c) { risks.append(r) }
+    if let r = checkCloseWait(c) { risks.append(r) }
+    if risks.count > 1 {
+      // Stable: sort by severity only.
+      risks = risks.enumerated().sorted { a, b in
+        a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
+      }.map(\.element)
+    }
+    return risks
+  }
+
+  static func timeoutText(_ p: MiddleboxProfile) -> String { "\(p.name) \(p.idleTimeoutSeconds)s idle timeout" }
+
+  static func idleText(_ ms: UInt64) -> String { Format.duration(ms: Int64(clamping: ms)) }
+
+  static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile) -> Risk? {
+    guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
+    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
+    let fix = FixAdvisor.enableKeepalive(owner: c.owner, profile: p)
+    if idle >= timeoutMs {
+      let cmp = idle > timeoutMs ? ">" : ">="
+      return Risk(
+        id: noKeepalive, severity: .critical,
+        message: "idle \(idleText(idle)) \(cmp) \(timeoutText(p)), no keepalive: the middlebox has likely dropped this flow",
+        fix: fix)
+    }
+    if idle * 2 >= timeoutMs {
+      return Risk(
+        id: noKeepalive, severity: .warning,
+        message: "idle \(idleText(idle)) of \(timeoutText(p)), no keepalive: dropped if idle"
+          + " \(idleText(timeoutMs - idle)) more",
+        fix: fix)
+    }
+    return nil
+  }
+
+  static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ system: SystemInfo?) -> Risk? {
+    let ka = c.keepalive
+    guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
+      return nil
+    }
+    let origin = ka.source == .system ? " (system default)" : ""
+    var message = "first keepalive probe after \(ka.idleSeconds)s idle\(origin) >= \(timeoutText(p))"
+    var severity = Severity.warning
+    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
+    if let idle = c.idleMs, idle >= timeoutMs {
+      severity = .critical
+      message += ", idle \(idleText(idle)) already: the middlebox has likely dropped this flow"
+    } else {
+      message += ": the middlebox forgets the flow first"
+    }
+    let fix = FixAdvisor.shortenKeepidle(owner: c.owner, keepalive: ka, system: system, profile: p)
+    return Risk(id: keepaliveTooSlow, severity: severity, message: message, fix: fix)
+  }
+
+  static func checkProbesUnanswered(_ c: Connection) -> Risk? {
+    let ka = c.keepalive
+    guard ka.probesOut > 0 else { return nil }
+    let severity: Severity = ka.probesOut >= ka.probes - 1 ? .critical : .warning
+    var message = "\(ka.probesOut) of \(ka.probes) keepalive probes unanswered (every \(ka.intervalSeconds)s)"
+    if let d = ka.detectInMs { message += ": declared dead in \(Format.duration(ms: d)) unless the peer answers" }
+    return Risk(id: probesUnanswered, severity: severity, message: message, fix: FixAdvisor.probesUnanswered(owner: c.owner))
+  }
+
+  /// Retransmission count: the timer's count while it is the retransmit timer, tcp_info's
+  /// retransmits, and the RTO backoff (not while zero-window probing, which also backs off).
+  static func retransmitCount(_ r: SocketRecord) -> Int {
+    var n = r.timer == .retransmit ? Int(r.timerCount) : 0
+    if let x = r.info?.retransmits { n = max(n, Int(x)) }
+    if r.timer != .persist, let b = r.info?.backoff { n = max(n, Int(b)) }
+    return n
+  }
+
+  static func checkRetransmitting(_ c: Connection) -> Risk? {
+    let r = c.record
+    guard r.state != .listen, r.state != .timeWait, r.state != .newSynRecv else { return nil }
+    let count = retransmitCount(r)
+    guard count >= retransmitWarningCount else { return nil }
+    let severity: Severity = count >= retransmitCriticalCount ? .critical : .warning
+    var message = "\(count) retransmission timeouts unanswered"
+    if let us = r.info?.rtoUs { message += " (rto \(Format.duration(ms: Int64(us) / 1000)))" }
+    if r.sendQueue > 0 { message += ", send-q \(r.sendQueue)" }
+    message += ": peer or path not acknowledging"
+    if let d = c.keepalive.detectInMs { message += ", abort in ~\(Format.duration(ms: d))" }
+    return Risk(
+      id: retransmitting, severity: severity, message: message,
+      fix: FixAdvisor.retransmitting(userTimeoutMs: c.keepalive.userTimeoutMs))
+  }
+
+  static func checkZeroWindow(_ c: Connection) -> Risk? {
+    let r = c.record
+    guard KeepaliveMath.keepaliveApplies(r.state) else { return nil }
+    let persist = r.timer == .persist
+    let closedWindow = r.info?.sndWnd == 0 && r.sendQueue > 0
+    guard persist || closedWindow else { return nil }
+    let probes = persist ? Int(r.timerCount) : 0
+    let severity: Severity = probes >= zeroWindowCriticalProbes ? .critical : .warning
+    var message = "peer advertises a zero window"
+    message += persist ? " (\(probes) zero-window probes out" : " (snd_wnd 0"
+    message += ", send-q \(r.sendQueue)): the peer application is not reading"
+    return Risk(id: zeroWindow, severity: severity, message: message, fix: FixAdvisor.zeroWindow(owner: c.owner))
+  }
+
+  static func checkCloseWait(_ c: Connection) -> Risk? {
+    guard c.record.state == .closeWait else { return nil }
+    let who = c.owner.map { "\($0.command) (pid \($0.pid))" } ?? "the owning process"
+    var message = "peer closed the connection; \(who) has not closed its socket"
+    var details: [String] = []
+    if let idle = c.idleMs { details.append("idle \(idleText(idle))") }
+    if c.record.recvQueue > 0 { details.append("recv-q \(c.record.recvQueue) unread") }
+    if !details.isEmpty { message += " (" + details.joined(separator: ", ") + ")" }
+    return Risk(id: closeWait, severity: .warning, message: message, fix: FixAdvisor.closeWait(owner: c.owner))
+  }
+}

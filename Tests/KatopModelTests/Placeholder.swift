@@ -1,5 +1,0 @@
-import XCTest
-
-final class KatopModelTestsPlaceholder: XCTestCase {
-  func testPlaceholder() { XCTAssertTrue(true) }
-}
