@@ -58,6 +58,11 @@ public struct Renderer {
       renderTooSmall(into: &screen)
       return
     }
+    if state.mode == .help {
+      renderHelp(state, into: &screen, top: 0, bottom: h - 1)
+      renderFooter(state, into: &screen, row: h - 1)
+      return
+    }
     renderHeader(state, into: &screen)
     let notes = Layout.notes(state)
     let noteCount = min(Layout.maxNoteLines, notes.count)
@@ -66,11 +71,9 @@ public struct Renderer {
     }
     let top = Layout.headerLines + noteCount
     switch state.mode {
-    case .help:
-      renderHelp(state, into: &screen, top: 0, bottom: h - 1)
     case .detail:
       renderDetail(state, into: &screen, top: top, bottom: h - 1)
-    case .table, .prompt, .sortMenu:
+    case .table, .prompt, .sortMenu, .help:
       renderTable(state, into: &screen, top: top, bottom: h - 1)
       if state.mode == .sortMenu { renderSortMenu(state, into: &screen, top: top + 1) }
     }
@@ -90,9 +93,8 @@ public struct Renderer {
 
   func renderHeader(_ state: AppState, into screen: inout ScreenBuffer) {
     let s = state.system
-    var line1: [(String, Role)] = [("katop ", .headerValue)]
-    if !s.hostname.isEmpty { line1 += [(" host ", .header), (s.hostname, .headerValue)] }
-    if !s.kernel.isEmpty { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }
+    var line1: [(String, Role)] = [("katop", .headerValue)]
+    if !s.hostname.isEmpty { line1 += [(" ", .header), (s.hostname, .headerValue)] }
     line1 += [
       ("  keepalive ", .header),
       ("\(s.keepaliveTime)s/\(s.keepaliveInterval)s/\(s.keepaliveProbes)", .headerValue),
@@ -102,6 +104,7 @@ public struct Renderer {
     ]
     if state.paused { line1 += [("  ", .header), ("PAUSED", .riskWarning)] }
     if state.refreshing { line1 += [("  ", .header), ("refreshing", .status)] }
+    if !s.kernel.isEmpty { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }
     putSegments(line1, row: 0, into: &screen)
 
     let c = state.counts

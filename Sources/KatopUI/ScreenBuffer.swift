@@ -33,7 +33,7 @@ public struct ScreenBuffer: Sendable {
     guard row >= 0, row < height else { return col + text.count }
     var c = col
     for ch in text {
-      if c >= width { break }
+      if c >= width { return col + text.count }
       if c >= 0 {
         let safe: Character = ch.isASCII && (ch.asciiValue ?? 32) < 32 ? "?" : ch
         cells[row * width + c] = Cell(safe, role: role)
