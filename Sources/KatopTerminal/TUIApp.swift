@@ -69,7 +69,7 @@ public final class TUIApp {
 
     var generation = 0
     var lastCollectStart = monotonicMs()
-    worker.submit(request: state.collectRequest, profile: state.profile, generation: generation)
+    worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
     var dirty = true
     var buffer = ScreenBuffer(width: 0, height: 0)
 
@@ -84,7 +84,7 @@ public final class TUIApp {
       if let output = worker.take(), output.generation == generation {
         switch output.result {
         case .success(let (system, connections)):
-          state.apply(connections: connections, system: system, now: now)
+          state.apply(connections: connections, system: system, now: now, sortedBy: output.sortedBy)
         case .failure(let error):
           state.collectError = "\(error)"
         }
@@ -92,7 +92,7 @@ public final class TUIApp {
       }
       let busy = worker.isBusy
       if !busy && !state.paused && now &- lastCollectStart >= UInt64(state.intervalMs) {
-        worker.submit(request: state.collectRequest, profile: state.profile, generation: generation)
+        worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
         lastCollectStart = now
       }
       let showRefreshing = busy && now &- lastCollectStart > 500
@@ -114,22 +114,26 @@ public final class TUIApp {
         dirty = false
       }
 
-      guard let key = terminal.readKey(timeoutMs: 100) else { continue }
-      dirty = true
-      if key == .resize { continue }
-      let effect = state.handle(key)
-      state.pageScroll = min(state.pageScroll, renderer.maxPageScroll(state, width: w, height: h))
-      switch effect {
-      case .none:
-        break
-      case .quit:
-        return 0
-      case .recollect(let request):
-        generation += 1
-        worker.submit(request: request, profile: state.profile, generation: generation)
-        lastCollectStart = monotonicMs()
-      case .reanalyze(let profile):
-        worker.submit(request: nil, profile: profile, generation: generation)
+      // Handle a burst of keys (typing, key repeat) before drawing again.
+      var timeout: Int32 = 100
+      while let key = terminal.readKey(timeoutMs: timeout) {
+        timeout = 0
+        dirty = true
+        if key == .resize { continue }
+        let effect = state.handle(key)
+        state.pageScroll = min(state.pageScroll, renderer.maxPageScroll(state, width: w, height: h))
+        switch effect {
+        case .none:
+          break
+        case .quit:
+          return 0
+        case .recollect(let request):
+          generation += 1
+          worker.submit(request: request, profile: state.profile, sort: state.sort, generation: generation)
+          lastCollectStart = monotonicMs()
+        case .reanalyze(let profile):
+          worker.submit(request: nil, profile: profile, sort: state.sort, generation: generation)
+        }
       }
     }
   }
@@ -148,10 +152,13 @@ final class CollectionWorker: @unchecked Sendable {
     /// nil: re-analyse the last snapshot with a new profile.
     var request: CollectRequest?
     var profile: MiddleboxProfile
+    /// Rows are sorted here, off the UI thread, in the order the UI had when it asked.
+    var sort: KatopModel.SortOrder
     var generation: Int
   }
   struct Output {
     var generation: Int
+    var sortedBy: KatopModel.SortOrder
     var result: Result<(SystemInfo, [Connection]), Error>
   }
 
@@ -188,10 +195,11 @@ final class CollectionWorker: @unchecked Sendable {
     condition.unlock()
   }
 
-  func submit(request: CollectRequest?, profile: MiddleboxProfile, generation: Int) {
+  func submit(request: CollectRequest?, profile: MiddleboxProfile, sort: KatopModel.SortOrder, generation: Int) {
     condition.lock()
     let keep = request ?? pending?.request
-    pending = Job(request: keep, profile: profile, generation: max(generation, pending?.generation ?? generation))
+    pending = Job(
+      request: keep, profile: profile, sort: sort, generation: max(generation, pending?.generation ?? generation))
     condition.signal()
     condition.unlock()
   }
@@ -235,13 +243,15 @@ final class CollectionWorker: @unchecked Sendable {
           snapshot = try collect(CollectRequest())
         }
         lastSnapshot = snapshot
-        result = .success((snapshot.system, analyze(snapshot, job.profile)))
+        var connections = analyze(snapshot, job.profile)
+        job.sort.sort(&connections)
+        result = .success((snapshot.system, connections))
       } catch {
         result = .failure(error)
       }
 
       condition.lock()
-      output = Output(generation: job.generation, result: result)
+      output = Output(generation: job.generation, sortedBy: job.sort, result: result)
       running = false
       condition.unlock()
     }

@@ -79,7 +79,11 @@ public struct AppState: Sendable {
   public private(set) var selectedCookie: UInt64?
   public private(set) var nowMs: UInt64 = 0
   public private(set) var hasData = false
+  /// How many of `rows` are lingering closed rows.
+  public private(set) var shownClosed = 0
 
+  /// The order `connections` is in (nil: unsorted).
+  private var connectionsOrder: SortOrder?
   private var known: Set<UInt64> = []
   private var firstSeen: [UInt64: UInt64] = [:]
   private var closed: [UInt64: (connection: Connection, goneAtMs: UInt64)] = [:]
@@ -111,7 +115,9 @@ public struct AppState: Sendable {
   // MARK: data
 
   /// Takes a new analysed snapshot: diffs it against the previous one by socket cookie.
-  public mutating func apply(connections new: [Connection], system: SystemInfo, now: UInt64) {
+  /// `sortedBy`: the order `new` is already in (the run loop sorts off the UI thread); when it is
+  /// the current sort order the rows are not sorted again.
+  public mutating func apply(connections new: [Connection], system: SystemInfo, now: UInt64, sortedBy: SortOrder? = nil) {
     nowMs = now
     var cookies = Set<UInt64>(minimumCapacity: new.count)
     for c in new { cookies.insert(c.record.cookie) }
@@ -128,6 +134,7 @@ public struct AppState: Sendable {
     }
     known = cookies
     connections = new
+    connectionsOrder = sortedBy
     self.system = system
     counts = AppState.count(new)
     hasData = true
@@ -172,14 +179,25 @@ public struct AppState: Sendable {
   }
 
   /// Filters and sorts into `rows`, then puts the selection back on the same socket.
+  /// `connections` is kept in `sort` order (sorted again only when the order changes), so
+  /// filtering keeps the order and lingering closed rows are merged in by binary search.
   public mutating func rebuildRows() {
-    var list = connections.filter { filter.matches($0) }
-    for entry in closed.values where filter.matches(entry.connection) { list.append(entry.connection) }
-    sort.sort(&list)
-    rows = list.map { c in
-      let cookie = c.record.cookie
-      let status: RowStatus = closed[cookie] != nil ? .closed : (firstSeen[cookie] != nil ? .new : .unchanged)
-      return TableRow(connection: c, status: status)
+    if connectionsOrder != sort {
+      sort.sort(&connections)
+      connectionsOrder = sort
+    }
+    var list = filter.isEmpty ? connections : connections.filter { filter.matches($0) }
+    let lingering = closed.values.map(\.connection).filter { filter.matches($0) }
+    for c in lingering { list.insert(c, at: insertionIndex(of: c, in: list)) }
+    shownClosed = lingering.count
+    if closed.isEmpty && firstSeen.isEmpty {
+      rows = list.map { TableRow(connection: $0, status: .unchanged) }
+    } else {
+      rows = list.map { c in
+        let cookie = c.record.cookie
+        let status: RowStatus = closed[cookie] != nil ? .closed : (firstSeen[cookie] != nil ? .new : .unchanged)
+        return TableRow(connection: c, status: status)
+      }
     }
     if let cookie = selectedCookie, let i = rows.firstIndex(where: { $0.cookie == cookie }) {
       selectedIndex = i
@@ -187,6 +205,19 @@ public struct AppState: Sendable {
       select(selectedIndex)
     }
     keepSelectionVisible()
+  }
+
+  /// Binary search for where `c` goes in `list` (sorted by `sort`). SortOrder exposes only
+  /// `sort(_:)`, so two rows are compared by sorting a pair (a total order: ties break on cookie).
+  private func insertionIndex(of c: Connection, in list: [Connection]) -> Int {
+    var low = 0, high = list.count
+    while low < high {
+      let mid = (low + high) / 2
+      var pair = [c, list[mid]]
+      sort.sort(&pair)
+      if pair[0].record.cookie == c.record.cookie { high = mid } else { low = mid + 1 }
+    }
+    return low
   }
 
   // MARK: selection

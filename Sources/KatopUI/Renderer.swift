@@ -109,7 +109,7 @@ public struct Renderer {
 
     let c = state.counts
     var line2: [(String, Role)] = [
-      ("conns ", .header), ("\(state.rows.count)/\(c.total)", .headerValue),
+      ("conns ", .header), ("\(state.rows.count - state.shownClosed)/\(c.total)", .headerValue),
       ("  estab ", .header), ("\(c.established)", .headerValue),
       ("  KA on ", .header), ("\(c.keepaliveOn)", .keepaliveOn),
       (" off ", .header), ("\(c.keepaliveOff)", .keepaliveOff),

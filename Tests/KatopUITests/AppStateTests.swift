@@ -195,4 +195,21 @@ final class AppStateTests: XCTestCase {
     let screen = Fixtures.render(state, width: 80, height: 10)
     XCTAssertTrue(screen.roles[8].allSatisfy { $0 == .selected })
   }
+
+  func testPresortedApplyMergesClosedRowsInOrder() {
+    var state = Fixtures.state()
+    var next = Array(Fixtures.connections.dropFirst(2))  // cookies 1 and 2 close
+    var added = Fixtures.connections[2]
+    added.record.cookie = 50
+    next.append(added)
+    state.sort.sort(&next)
+    state.apply(connections: next, system: Fixtures.system, now: 50_000, sortedBy: state.sort)
+    var expected = next + Array(Fixtures.connections.prefix(2))
+    state.sort.sort(&expected)
+    XCTAssertEqual(state.rows.map(\.cookie), expected.map(\.record.cookie))
+    XCTAssertEqual(state.rows.filter { $0.status == .closed }.count, 2)
+    XCTAssertEqual(state.shownClosed, 2)
+    let header = Fixtures.render(state, width: 80, height: 24).text(row: 1)
+    XCTAssertTrue(header.hasPrefix("conns 7/7 "), header)
+  }
 }
