@@ -1,0 +1,176 @@
+// Table columns: what each shows, how wide it is, and which drop first on narrow terminals.
+import KatopModel
+
+enum Column: CaseIterable {
+  case local, remote, state, owner, idle, keepalive, timer, settings, detect, risk
+
+  var title: String {
+    switch self {
+    case .local: return "Local"
+    case .remote: return "Remote"
+    case .state: return "State"
+    case .owner: return "Owner"
+    case .idle: return "Idle"
+    case .keepalive: return "KA"
+    case .timer: return "Timer"
+    case .settings: return "Settings"
+    case .detect: return "Detect"
+    case .risk: return "Risk"
+    }
+  }
+
+  var sortColumn: SortColumn? {
+    switch self {
+    case .local: return .local
+    case .remote: return .remote
+    case .state: return .state
+    case .owner: return .owner
+    case .idle: return .idle
+    case .keepalive: return .keepalive
+    case .timer: return .timer
+    case .settings: return nil
+    case .detect: return .detect
+    case .risk: return .risk
+    }
+  }
+
+  /// Fixed width for the columns that have one.
+  var fixedWidth: Int {
+    switch self {
+    case .state: return 10
+    case .owner: return 16
+    case .idle: return 6
+    case .keepalive: return 3
+    case .timer: return 12
+    case .settings: return 10
+    case .detect: return 7
+    case .local, .remote, .risk: return 0
+    }
+  }
+
+  var rightAligned: Bool { self == .idle || self == .detect }
+
+  /// Columns always shown, and the optional ones in the order they are added when there is room.
+  static let required: [Column] = [.local, .remote, .state, .idle, .keepalive, .risk]
+  static let optionalByPriority: [Column] = [.owner, .detect, .timer, .settings]
+
+  // MARK: cell text
+
+  func text(_ c: Connection) -> String {
+    switch self {
+    case .local: return Format.endpoint(c.record.local)
+    case .remote: return Format.endpoint(c.record.remote)
+    case .state: return Column.shortState(c.record.state)
+    case .owner: return c.owner.map { "\($0.pid)/\($0.command)" } ?? "-"
+    case .idle: return c.idleMs.map { Format.duration(ms: Int64(clamping: $0)) } ?? "-"
+    case .keepalive: return Column.keepaliveText(c.keepalive.enabled)
+    case .timer: return Column.timerText(c.record)
+    case .settings:
+      let k = c.keepalive
+      return "\(k.idleSeconds)/\(k.intervalSeconds)/\(k.probes)" + (k.source == .system ? "*" : "")
+    case .detect:
+      if let ms = c.keepalive.detectInMs { return Format.duration(ms: ms) }
+      return c.record.state == .established ? "never" : "-"
+    case .risk:
+      guard let worst = Column.worstRisk(c) else { return "" }
+      return worst.id + (c.risks.count > 1 ? " +\(c.risks.count - 1)" : "")
+    }
+  }
+
+  static func worstRisk(_ c: Connection) -> Risk? {
+    c.risks.max { $0.severity < $1.severity }
+  }
+
+  static func keepaliveText(_ enabled: Bool?) -> String {
+    switch enabled {
+    case true?: return "on"
+    case false?: return "off"
+    case nil: return "?"
+    }
+  }
+
+  /// ss's short state names.
+  static func shortState(_ s: TCPState) -> String {
+    switch s {
+    case .established: return "ESTAB"
+    case .synSent: return "SYN-SENT"
+    case .synRecv, .newSynRecv: return "SYN-RECV"
+    case .finWait1: return "FIN-WAIT-1"
+    case .finWait2: return "FIN-WAIT-2"
+    case .timeWait: return "TIME-WAIT"
+    case .close: return "CLOSE"
+    case .closeWait: return "CLOSE-WAIT"
+    case .lastAck: return "LAST-ACK"
+    case .listen: return "LISTEN"
+    case .closing: return "CLOSING"
+    }
+  }
+
+  static func timerShortName(_ t: TimerKind) -> String {
+    switch t {
+    case .off: return "-"
+    case .retransmit: return "rtx"
+    case .keepalive: return "ka"
+    case .timewait: return "tw"
+    case .persist: return "zwp"
+    case .delack: return "dack"
+    }
+  }
+
+  static func timerText(_ r: SocketRecord) -> String {
+    guard r.timer != .off else { return "-" }
+    return timerShortName(r.timer) + " " + Format.duration(ms: Int64(r.timerExpiresMs))
+      + (r.timerCount > 0 ? "/\(r.timerCount)" : "")
+  }
+
+  static func severityRole(_ s: Severity?) -> Role? {
+    switch s {
+    case .critical?: return .riskCritical
+    case .warning?: return .riskWarning
+    case .info?: return .riskInfo
+    case nil: return nil
+    }
+  }
+}
+
+/// Column widths for one screen width. Local/Remote fit the rows on screen (capped); Risk takes
+/// what is left; optional columns join by priority while they fit.
+struct ColumnLayout {
+  var columns: [(column: Column, width: Int)]
+
+  static let addressCap = 47
+  static let addressMin = 9
+  static let riskMin = 10
+
+  init(width: Int, visible: ArraySlice<TableRow>) {
+    var local = Column.local.title.count + 1, remote = Column.remote.title.count + 1
+    for row in visible {
+      local = max(local, Column.local.text(row.connection).count)
+      remote = max(remote, Column.remote.text(row.connection).count)
+    }
+    local = min(local, ColumnLayout.addressCap)
+    remote = min(remote, ColumnLayout.addressCap)
+    let fixed = Column.state.fixedWidth + Column.idle.fixedWidth + Column.keepalive.fixedWidth
+    let separators = Column.required.count - 1
+    var used = local + remote + fixed + separators + ColumnLayout.riskMin
+    // Shrink the addresses (wider first) until the required columns fit.
+    while used > width && (local > ColumnLayout.addressMin || remote > ColumnLayout.addressMin) {
+      if local >= remote && local > ColumnLayout.addressMin { local -= 1 } else { remote -= 1 }
+      used -= 1
+    }
+    var chosen: Set<Column> = Set(Column.required)
+    for col in Column.optionalByPriority where used + col.fixedWidth + 1 <= width {
+      chosen.insert(col)
+      used += col.fixedWidth + 1
+    }
+    let riskWidth = max(4, ColumnLayout.riskMin + width - used)
+    columns = Column.allCases.filter { chosen.contains($0) }.map { col in
+      switch col {
+      case .local: return (col, local)
+      case .remote: return (col, remote)
+      case .risk: return (col, riskWidth)
+      default: return (col, col.fixedWidth)
+      }
+    }
+  }
+}

@@ -1,2 +1,0 @@
-// View model, renderer, key table and themes live here.
-import KatopModel

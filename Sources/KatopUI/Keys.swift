@@ -1,0 +1,116 @@
+// Keys, actions and the ONE key table: dispatch, the help screen and the footer hint bar are all
+// generated from `KeyTable.bindings` (k9s / htop style).
+
+public enum Key: Hashable, Sendable {
+  case char(Character)
+  case up, down, left, right, pageUp, pageDown, home, end
+  case enter, escape, backspace, tab, delete
+  case function(Int)
+  case resize
+
+  /// How the help screen names the key.
+  public var name: String {
+    switch self {
+    case .char(" "): return "Space"
+    case .char(let c): return String(c)
+    case .up: return "Up"
+    case .down: return "Down"
+    case .left: return "Left"
+    case .right: return "Right"
+    case .pageUp: return "PgUp"
+    case .pageDown: return "PgDn"
+    case .home: return "Home"
+    case .end: return "End"
+    case .enter: return "Enter"
+    case .escape: return "Esc"
+    case .backspace: return "Bksp"
+    case .tab: return "Tab"
+    case .delete: return "Del"
+    case .function(let n): return "F\(n)"
+    case .resize: return "Resize"
+    }
+  }
+}
+
+public enum Action: String, CaseIterable, Sendable {
+  case moveUp, moveDown, pageUp, pageDown, home, end
+  case detail, back
+  case portFilter, textFilter, riskyOnly, cycleProfile
+  case sortMenu, sortPrev, sortNext, invertSort
+  case pause, slower, faster
+  case help, quit
+}
+
+public struct KeyBinding: Sendable {
+  public var keys: [Key]
+  /// The key as the footer names it (`F1`, `p`).
+  public var label: String
+  public var action: Action
+  /// One line for the help screen.
+  public var help: String
+  /// Short footer label (htop's `F1Help`); nil keeps the binding out of the footer.
+  public var hint: String?
+  /// Whether the action changes something outside katop (none do yet; shown in help if set).
+  public var dangerous: Bool
+
+  public init(keys: [Key], label: String, action: Action, help: String, hint: String? = nil, dangerous: Bool = false) {
+    self.keys = keys
+    self.label = label
+    self.action = action
+    self.help = help
+    self.hint = hint
+    self.dangerous = dangerous
+  }
+}
+
+public enum KeyTable {
+  public static let bindings: [KeyBinding] = [
+    KeyBinding(keys: [.function(1), .char("?"), .char("h")], label: "F1", action: .help,
+               help: "show this help", hint: "Help"),
+    KeyBinding(keys: [.up, .char("k")], label: "k", action: .moveUp, help: "select the previous connection"),
+    KeyBinding(keys: [.down, .char("j")], label: "j", action: .moveDown, help: "select the next connection"),
+    KeyBinding(keys: [.pageUp], label: "PgUp", action: .pageUp, help: "one page up"),
+    KeyBinding(keys: [.pageDown], label: "PgDn", action: .pageDown, help: "one page down"),
+    KeyBinding(keys: [.home, .char("g")], label: "g", action: .home, help: "first connection"),
+    KeyBinding(keys: [.end, .char("G")], label: "G", action: .end, help: "last connection"),
+    KeyBinding(keys: [.char("p")], label: "p", action: .portFilter,
+               help: "port filter: comma-separated ports, filtered in the kernel; empty clears", hint: "Ports"),
+    KeyBinding(keys: [.char("/"), .function(3), .function(4)], label: "/", action: .textFilter,
+               help: "text filter over addresses, state and owner; Esc clears", hint: "Filter"),
+    KeyBinding(keys: [.char("r")], label: "r", action: .riskyOnly, help: "show only risky connections (toggle)",
+               hint: "Risky"),
+    KeyBinding(keys: [.char("!")], label: "!", action: .cycleProfile,
+               help: "next middlebox profile (idle timeout the risks are judged against)", hint: "Profile"),
+    KeyBinding(keys: [.function(6), .char("s")], label: "F6", action: .sortMenu, help: "choose the sort column",
+               hint: "Sort"),
+    KeyBinding(keys: [.char("<"), .char(",")], label: "<", action: .sortPrev, help: "sort by the previous column"),
+    KeyBinding(keys: [.char(">"), .char(".")], label: ">", action: .sortNext, help: "sort by the next column"),
+    KeyBinding(keys: [.char("I")], label: "I", action: .invertSort, help: "invert the sort order"),
+    KeyBinding(keys: [.enter], label: "Enter", action: .detail,
+               help: "details of the selected connection: tcp_info, keepalive maths, risks", hint: "Detail"),
+    KeyBinding(keys: [.char(" ")], label: "Space", action: .pause, help: "pause / resume refreshing",
+               hint: "Pause"),
+    KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .slower,
+               help: "refresh less often (250ms ... 10s)"),
+    KeyBinding(keys: [.char("-")], label: "-", action: .faster, help: "refresh more often"),
+    KeyBinding(keys: [.escape], label: "Esc", action: .back, help: "back to the table / clear the text filter"),
+    KeyBinding(keys: [.function(10), .char("q")], label: "F10", action: .quit, help: "quit", hint: "Quit"),
+  ]
+
+  private static let index: [Key: Action] = {
+    var map: [Key: Action] = [:]
+    for b in bindings {
+      for k in b.keys where map[k] == nil { map[k] = b.action }
+    }
+    return map
+  }()
+
+  public static func action(for key: Key) -> Action? { index[key] }
+
+  public static func binding(for action: Action) -> KeyBinding? { bindings.first { $0.action == action } }
+
+  /// Footer entries (label, hint) in table order.
+  public static var hints: [(key: String, text: String)] {
+    bindings.compactMap { b in b.hint.map { (b.label, $0) } }
+  }
+}

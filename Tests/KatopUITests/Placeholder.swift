@@ -1,5 +1,0 @@
-import XCTest
-
-final class KatopUITestsPlaceholder: XCTestCase {
-  func testPlaceholder() { XCTAssertTrue(true) }
-}

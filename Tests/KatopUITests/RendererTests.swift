@@ -1,0 +1,130 @@
+import KatopModel
+import XCTest
+@testable import KatopUI
+
+final class RendererTests: XCTestCase {
+  func testMainTable80x24() {
+    let screen = Fixtures.render(Fixtures.state(), width: 80, height: 24)
+    Snapshots.assertScreen(screen, named: "table-80x24")
+    // Required columns survive 80 columns.
+    let titles = screen.text(row: 4)
+    for title in ["Local", "Remote", "State", "Idle", "KA", "Risk"] {
+      XCTAssertTrue(titles.contains(title), "missing column \(title) in |\(titles)|")
+    }
+  }
+
+  func testMainTable120x40() {
+    let screen = Fixtures.render(Fixtures.state(width: 120, height: 40), width: 120, height: 40)
+    Snapshots.assertScreen(screen, named: "table-120x40")
+    let titles = screen.text(row: 4)
+    for title in ["Owner", "Timer", "Settings", "Detect"] {
+      XCTAssertTrue(titles.contains(title), "missing column \(title) in |\(titles)|")
+    }
+  }
+
+  func testPortFilteredTableAscii() {
+    let state = Fixtures.state(filter: ConnectionFilter(ports: [3306]))
+    let screen = Fixtures.render(state, width: 80, height: 24, ascii: true)
+    Snapshots.assertScreen(screen, named: "table-ports-3306-80x24")
+    XCTAssertEqual(state.rows.count, 2)
+  }
+
+  func testDetailView() {
+    var state = Fixtures.state(width: 120, height: 40)
+    // Default sort is risk descending: the first row is a critical one.
+    XCTAssertEqual(state.handle(.enter), .none)
+    XCTAssertEqual(state.mode, .detail)
+    let screen = Fixtures.render(state, width: 120, height: 40)
+    Snapshots.assertScreen(screen, named: "detail-120x40")
+    let text = screen.lines().joined(separator: "\n")
+    XCTAssertTrue(text.contains("fix: enable SO_KEEPALIVE"))
+    XCTAssertTrue(text.contains("7200s + 9 x 75s = 7875s"))
+  }
+
+  func testDetailViewScrollsAt80x24() {
+    var state = Fixtures.state()
+    _ = state.handle(.enter)
+    let renderer = Renderer()
+    let maxScroll = renderer.maxPageScroll(state, width: 80, height: 24)
+    XCTAssertGreaterThan(maxScroll, 0, "the detail page should be longer than 80x24")
+    _ = state.handle(.end)
+    state.pageScroll = min(state.pageScroll, maxScroll)
+    let screen = Fixtures.render(state, width: 80, height: 24)
+    Snapshots.assertScreen(screen, named: "detail-80x24-end")
+  }
+
+  func testHelp() {
+    var state = Fixtures.state(width: 120, height: 40)
+    _ = state.handle(.char("?"))
+    XCTAssertEqual(state.mode, .help)
+    Snapshots.assertScreen(Fixtures.render(state, width: 120, height: 40), named: "help-120x40")
+    _ = state.handle(.char("x"))
+    XCTAssertEqual(state.mode, .table, "any other key leaves help")
+  }
+
+  func testTooSmall() {
+    let screen = Fixtures.render(Fixtures.state(width: 30, height: 6), width: 30, height: 6)
+    Snapshots.assertScreen(screen, named: "too-small-30x6")
+    XCTAssertTrue(screen.lines().joined(separator: " ").contains("need at least 40x8"))
+  }
+
+  func testRolesOfRows() {
+    let state = Fixtures.state()
+    let screen = Fixtures.render(state, width: 80, height: 24)
+    let roles = screen.roles
+    let firstRow = 5
+    XCTAssertEqual(state.selectedIndex, 0)
+    XCTAssertTrue(roles[firstRow].allSatisfy { $0 == .selected }, "selected row uses the selected role")
+    // Second row (critical, not selected): its Risk cell is riskCritical, KA cell keepaliveOff.
+    let second = state.rows[1].connection
+    XCTAssertEqual(second.worstSeverity, .critical)
+    let line = screen.text(row: firstRow + 1)
+    let riskCol = screen.text(row: 4).range(of: "Risk").map { line.distance(from: line.startIndex, to: $0.lowerBound) }
+    XCTAssertNotNil(riskCol)
+    if let col = riskCol { XCTAssertEqual(roles[firstRow + 1][col], .riskCritical) }
+    XCTAssertTrue(roles[firstRow + 1].contains(.keepaliveOff))
+    // Footer hint keys and texts.
+    XCTAssertEqual(roles[23][0], .hintKey)
+    XCTAssertEqual(roles[23][2], .hintText)
+  }
+
+  func testPromptShowsInFooter() {
+    var state = Fixtures.state()
+    _ = state.handle(.char("p"))
+    for ch in "33" { _ = state.handle(.char(ch)) }
+    let screen = Fixtures.render(state, width: 80, height: 24, ascii: true)
+    XCTAssertEqual(screen.lines()[23], "Ports (comma-separated, empty clears): 33_")
+    XCTAssertEqual(screen.roles[23][0], .prompt)
+  }
+
+  func testSortMenuBox() {
+    var state = Fixtures.state()
+    _ = state.handle(.function(6))
+    XCTAssertEqual(state.mode, .sortMenu)
+    let screen = Fixtures.render(state, width: 80, height: 24, ascii: true)
+    let lines = screen.lines()
+    XCTAssertTrue(lines[5].hasPrefix("+------------+"))
+    XCTAssertTrue(lines.contains { $0.hasPrefix("| Risk") })
+    XCTAssertTrue(lines[23].hasPrefix("Sort by Risk"))
+  }
+
+  func testOnlyVisibleRowsAreDrawnFor100k() {
+    let base = Fixtures.connections[2]
+    var many: [Connection] = []
+    many.reserveCapacity(100_000)
+    for i in 0..<100_000 {
+      var c = base
+      c.record.cookie = UInt64(i + 100)
+      c.record.local.port = UInt16(truncatingIfNeeded: 1024 + i % 60_000)
+      many.append(c)
+    }
+    var state = AppState(sort: SortOrder(column: .local, descending: false))
+    state.apply(connections: many, system: Fixtures.system, now: 0)
+    state.setScreenSize(width: 120, height: 40)
+    _ = state.handle(.end)
+    XCTAssertEqual(state.selectedIndex, 99_999)
+    let screen = Fixtures.render(state, width: 120, height: 40)
+    XCTAssertTrue(screen.text(row: 1).contains("conns 100000/100000"))
+    XCTAssertTrue(screen.roles[38].allSatisfy { $0 == .selected }, "last row selected at the bottom")
+  }
+}
