@@ -25,7 +25,7 @@ let package = Package(
     .target(name: "KatopModel"),
     .target(name: "SockDiag", dependencies: ["KatopModel", "CKatopNetlink"]),
     .target(name: "KatopUI", dependencies: ["KatopModel"]),
-    .target(name: "KatopTerminal", dependencies: ["KatopUI", "CNcursesw"]),
+    .target(name: "KatopTerminal", dependencies: ["KatopUI", "KatopModel", "CNcursesw"]),
     .executableTarget(
       name: "katop",
       dependencies: [

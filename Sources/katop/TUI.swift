@@ -1,12 +1,28 @@
 // Plain `katop`: the interactive table.
+import Foundation
 import KatopModel
+import KatopTerminal
+import KatopUI
+import SockDiag
 
 extension Katop {
   func runTUI() throws {
-    throw TUIUnavailable()
+    let searchDirs = Theme.defaultSearchDirs(executablePath: CommandLine.arguments[0])
+    var chosenTheme = Theme.builtinDefault
+    if let name = theme {
+      chosenTheme = try Theme.load(nameOrPath: name, searchDirs: searchDirs)
+      for warning in chosenTheme.warnings {
+        FileHandle.standardError.write(Data("katop: warning: \(warning)\n".utf8))
+      }
+    }
+    let config = TUIConfig(
+      ports: ports, riskyOnly: risky, states: Set(state), sort: sortOrder, intervalMs: interval ?? 1000,
+      profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: request)
+    let collector = Collector(source: source)
+    let app = TUIApp(
+      config: config, collect: { try collector.collect($0) },
+      analyze: { Analyzer.analyze($0, profile: $1) })
+    let status = try app.run()
+    if status != 0 { Foundation.exit(status) }
   }
-}
-
-struct TUIUnavailable: Error, CustomStringConvertible {
-  var description: String { "the interactive TUI is not built yet; use katop --once or katop --once --json" }
 }
