@@ -47,8 +47,8 @@ public final class Collector {
   private var activeSource: SocketSource
   private var fallbackNote: String?
   private var netlink: SockDiagSocket?
-  private let owners = OwnerScanner()
-  private let optionsReader = SocketOptionsReader()
+  let ownerScanner = OwnerScanner()
+  let optionsReader = SocketOptionsReader()
   private let hostname: String
   private let kernel: String
   private let privileged: Bool
@@ -109,7 +109,7 @@ public final class Collector {
 
     var ownerMap: [UInt32: Owner] = [:]
     if request.owners || request.socketOptions {
-      ownerMap = owners.owners(of: sockets)
+      ownerMap = ownerScanner.owners(of: sockets)
     }
     var options: [UInt32: SocketOptions] = [:]
     if request.socketOptions {

@@ -4,12 +4,12 @@
 // Cache heuristic (correct first, cheap in the steady state):
 // - If every non-zero inode of the dump is already known (or was unresolvable at the last full
 //   scan), nothing is read at all.
-// - Otherwise an incremental pass lists every /proc/PID/fd directory (getdents only) and
-//   readlinks just the fds that are new for that pid, plus fds cached as a socket whose inode
-//   is gone from the dump (the fd number may have been reused). fds that disappeared are dropped.
-// - If inodes are still unknown after that (e.g. a file fd number was reused by a socket, or
-//   an fd cached for a socket that is still alive elsewhere was reused), a full pass readlinks
-//   every fd again. Inodes still unknown after a full pass (sockets of invisible processes,
+// - Otherwise an incremental pass lists every /proc/PID/fd directory (getdents) and readlinks
+//   every fd except those cached as a socket whose inode is still in the dump: socket fds are
+//   what a busy server has by the 100k, files/pipes are few and their numbers get reused by new
+//   sockets all the time, so they are re-read. fds that disappeared are dropped.
+// - If inodes are still unknown after that (an fd cached for a socket that is still alive
+//   elsewhere, e.g. after fork or SCM_RIGHTS, was reused), a full pass readlinks every fd again. Inodes still unknown after a full pass (sockets of invisible processes,
 //   other users' processes without privileges, kernel sockets) are remembered so they do not
 //   force a full pass on every refresh; they are retried when a full pass happens anyway.
 // Vanishing processes and fds (ENOENT, ESRCH) and EACCES are normal and just skipped.
@@ -31,6 +31,8 @@ final class OwnerScanner {
   /// Statistics of the last call, for tests and the curious.
   private(set) var lastPass: Pass = .none
   private(set) var readlinkCount = 0
+  /// fds not re-read because they were cached as a socket still in the dump.
+  private(set) var cachedSocketHits = 0
 
   enum Pass { case none, incremental, full }
 
@@ -44,6 +46,7 @@ final class OwnerScanner {
     for socket in sockets where socket.inode != 0 { wanted.insert(socket.inode) }
     lastPass = .none
     readlinkCount = 0
+    cachedSocketHits = 0
     if hasUnknown(wanted) {
       rescan(wanted: wanted, full: false)
       lastPass = .incremental
@@ -115,8 +118,9 @@ final class OwnerScanner {
     current.reserveCapacity(process.fds.count)
     while let entry = readdir(dir) {
       guard let fd = OwnerScanner.number(entry) else { continue }
-      if let cached = process.fds[fd], cached == 0 || wanted.contains(cached) {
+      if let cached = process.fds[fd], cached != 0, wanted.contains(cached) {
         current[fd] = cached
+        cachedSocketHits += 1
         continue
       }
       let inode = withUnsafePointer(to: &entry.pointee.d_name) { namePointer in
