@@ -1,1 +1,190 @@
-print("fixture")
+// katop-fixture: a loopback listener plus N client connections in one process, for tests and
+// benchmarks.
+//
+//   katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] [--keepalive-fraction F]
+//                 [--close-wait K] [--no-read-peer] [--ipv6]
+//
+// Prints `ready pid=PID port=P` once everything is set up, then waits for EOF on stdin or
+// SIGTERM/SIGINT and exits 0 (the kernel closes every socket).
+
+import CKatopNetlink
+import Glibc
+
+struct Options {
+  var port: UInt16 = 0
+  var connections = 0
+  var keepalive: (idle: Int32, interval: Int32, count: Int32)? = nil
+  var keepaliveFraction = 1.0
+  var closeWait = 0
+  var noReadPeer = false
+  var ipv6 = false
+}
+
+func fail(_ message: String) -> Never {
+  fputs("katop-fixture: \(message)\n", stderr)
+  exit(2)
+}
+
+func parseOptions(_ arguments: [String]) -> Options {
+  var options = Options()
+  var i = 1
+  func value() -> String {
+    i += 1
+    guard i < arguments.count else { fail("\(arguments[i - 1]) needs a value") }
+    return arguments[i]
+  }
+  while i < arguments.count {
+    switch arguments[i] {
+    case "--port":
+      guard let p = UInt16(value()) else { fail("bad --port") }
+      options.port = p
+    case "--connections":
+      guard let n = Int(value()), n >= 0 else { fail("bad --connections") }
+      options.connections = n
+    case "--keepalive":
+      let parts = value().split(separator: ",").compactMap { Int32($0) }
+      guard parts.count == 3 else { fail("--keepalive wants IDLE,INTVL,CNT") }
+      options.keepalive = (parts[0], parts[1], parts[2])
+    case "--keepalive-fraction":
+      guard let f = Double(value()), f >= 0, f <= 1 else { fail("bad --keepalive-fraction") }
+      options.keepaliveFraction = f
+    case "--close-wait":
+      guard let k = Int(value()), k >= 0 else { fail("bad --close-wait") }
+      options.closeWait = k
+    case "--no-read-peer": options.noReadPeer = true
+    case "--ipv6": options.ipv6 = true
+    case "-h", "--help":
+      print("usage: katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] "
+        + "[--keepalive-fraction F] [--close-wait K] [--no-read-peer] [--ipv6]")
+      exit(0)
+    default: fail("unknown argument \(arguments[i])")
+    }
+    i += 1
+  }
+  // 2 fds per connection plus the listener must stay under the usual 20,000 fd limit.
+  let total = options.connections + (options.noReadPeer ? 1 : 0)
+  if total * 2 + 16 > 20_000 { fail("too many connections: keep 2 x N under 20,000 fds") }
+  if options.closeWait > options.connections { fail("--close-wait exceeds --connections") }
+  return options
+}
+
+func check(_ result: Int32, _ what: String) {
+  if result < 0 { fail("\(what): \(String(cString: strerror(errno)))") }
+}
+
+/// A loopback sockaddr for `port` (network order inside), in a sockaddr_storage.
+func loopback(port: UInt16, ipv6: Bool) -> (sockaddr_storage, socklen_t) {
+  var storage = sockaddr_storage()
+  if ipv6 {
+    withUnsafeMutableBytes(of: &storage) { raw in
+      var a = sockaddr_in6()
+      a.sin6_family = sa_family_t(AF_INET6)
+      a.sin6_port = port.bigEndian
+      a.sin6_addr = in6addr_loopback
+      raw.storeBytes(of: a, as: sockaddr_in6.self)
+    }
+    return (storage, socklen_t(MemoryLayout<sockaddr_in6>.size))
+  }
+  withUnsafeMutableBytes(of: &storage) { raw in
+    var a = sockaddr_in()
+    a.sin_family = sa_family_t(AF_INET)
+    a.sin_port = port.bigEndian
+    a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    raw.storeBytes(of: a, as: sockaddr_in.self)
+  }
+  return (storage, socklen_t(MemoryLayout<sockaddr_in>.size))
+}
+
+func withAddress<T>(_ address: inout sockaddr_storage, _ body: (UnsafeMutablePointer<sockaddr>) -> T) -> T {
+  withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
+}
+
+let options = parseOptions(CommandLine.arguments)
+let family = options.ipv6 ? AF_INET6 : AF_INET
+let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+
+let listener = socket(family, stream, 0)
+check(listener, "socket")
+check(katop_setsockopt_int(listener, SOL_SOCKET, SO_REUSEADDR, 1), "SO_REUSEADDR")
+var (listenAddress, listenLength) = loopback(port: options.port, ipv6: options.ipv6)
+check(withAddress(&listenAddress) { bind(listener, $0, listenLength) }, "bind")
+check(listen(listener, 4096), "listen")
+var bound = sockaddr_storage()
+var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+check(withAddress(&bound) { getsockname(listener, $0, &boundLength) }, "getsockname")
+let port: UInt16 = withUnsafeBytes(of: &bound) { raw in
+  // sin_port and sin6_port both sit at offset 2.
+  UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+}
+
+/// Connects one client and accepts its server side (one at a time, so accept order = connect order).
+func connectPair() -> (client: Int32, server: Int32) {
+  let client = socket(family, stream, 0)
+  check(client, "socket")
+  var (address, length) = loopback(port: port, ipv6: options.ipv6)
+  while withAddress(&address, { connect(client, $0, length) }) < 0 {
+    if errno != EINTR { fail("connect: \(String(cString: strerror(errno)))") }
+  }
+  var server: Int32 = -1
+  repeat { server = accept(listener, nil, nil) } while server < 0 && errno == EINTR
+  check(server, "accept")
+  return (client, server)
+}
+
+var clients: [Int32] = []
+var servers: [Int32] = []
+clients.reserveCapacity(options.connections + 1)
+let keepaliveCount = Int((options.keepaliveFraction * Double(options.connections)).rounded(.up))
+for index in 0..<options.connections {
+  let (client, server) = connectPair()
+  if let keepalive = options.keepalive, index < keepaliveCount {
+    let tcp = Int32(IPPROTO_TCP)
+    check(katop_setsockopt_int(client, SOL_SOCKET, SO_KEEPALIVE, 1), "SO_KEEPALIVE")
+    check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPIDLE, keepalive.idle), "TCP_KEEPIDLE")
+    check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPINTVL, keepalive.interval), "TCP_KEEPINTVL")
+    check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPCNT, keepalive.count), "TCP_KEEPCNT")
+  }
+  clients.append(client)
+  servers.append(server)
+}
+// CLOSE_WAIT: the server side of the last K connections closes; their clients never do.
+for index in stride(from: options.connections - 1, through: options.connections - options.closeWait, by: -1)
+where options.closeWait > 0 {
+  close(servers[index])
+  servers[index] = -1
+}
+// Zero window: a client that floods a server that never reads.
+if options.noReadPeer {
+  let (client, server) = connectPair()
+  clients.append(client)
+  servers.append(server)
+  _ = fcntl(client, F_SETFL, O_NONBLOCK)
+  var chunk = [UInt8](repeating: 0x6B, count: 64 * 1024)
+  var stalled = 0
+  while stalled < 20 {
+    let n = chunk.withUnsafeMutableBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    if n > 0 { stalled = 0; continue }
+    if errno != EAGAIN && errno != EWOULDBLOCK { fail("flood: \(String(cString: strerror(errno)))") }
+    stalled += 1
+    usleep(5_000)  // let the receiver's window close and the queue settle
+  }
+}
+
+var stop: sig_atomic_t = 0
+signal(SIGTERM) { _ in stop = 1 }
+signal(SIGINT) { _ in stop = 1 }
+signal(SIGPIPE, SIG_IGN)
+
+print("ready pid=\(getpid()) port=\(port)")
+fflush(stdout)
+
+// Wait for stdin EOF or a signal (the handlers interrupt read with EINTR).
+var byte: UInt8 = 0
+while stop == 0 {
+  let n = read(0, &byte, 1)
+  if n == 0 { break }
+  if n < 0 && errno != EINTR { break }
+}
+for fd in clients + servers where fd >= 0 { close(fd) }
+close(listener)
+exit(0)

@@ -1,0 +1,167 @@
+// The public face of SockDiag: one long-lived Collector producing Snapshots.
+
+import CKatopNetlink
+import Glibc
+import KatopModel
+
+public enum CollectorError: Error, CustomStringConvertible {
+  case netlinkSocket(errno: Int32)
+  case netlinkSend(errno: Int32)
+  case netlinkReceive(errno: Int32)
+  /// The kernel answered a dump with NLMSG_ERROR.
+  case kernel(errno: Int32, family: UInt8)
+  case malformedReply(String)
+  case procRead(path: String, errno: Int32)
+  case procParse(String)
+
+  public var description: String {
+    switch self {
+    case .netlinkSocket(let e):
+      return "cannot open NETLINK_SOCK_DIAG socket (\(SystemCalls.errnoName(e)))"
+    case .netlinkSend(let e): return "sending sock_diag request failed (\(SystemCalls.errnoName(e)))"
+    case .netlinkReceive(let e):
+      return "receiving sock_diag reply failed (\(SystemCalls.errnoName(e)))"
+    case .kernel(let e, let family):
+      let name = family == NetlinkConstants.afInet6 ? "IPv6" : "IPv4"
+      return "kernel refused the \(name) sock_diag dump (\(SystemCalls.errnoName(e)))"
+    case .malformedReply(let why): return "malformed sock_diag reply: \(why)"
+    case .procRead(let path, let e): return "cannot read \(path) (\(SystemCalls.errnoName(e)))"
+    case .procParse(let why): return "cannot parse /proc/net/tcp: \(why)"
+    }
+  }
+
+  /// errno behind the failure, when there is one.
+  var errnoValue: Int32? {
+    switch self {
+    case .netlinkSocket(let e), .netlinkSend(let e), .netlinkReceive(let e), .kernel(let e, _),
+      .procRead(_, let e):
+      return e
+    case .malformedReply, .procParse: return nil
+    }
+  }
+}
+
+public final class Collector {
+  /// nil: netlink, falling back to /proc when netlink fails.
+  private let requestedSource: SocketSource?
+  private var activeSource: SocketSource
+  private var fallbackNote: String?
+  private var netlink: SockDiagSocket?
+  let ownerScanner = OwnerScanner()
+  let optionsReader = SocketOptionsReader()
+  private let hostname: String
+  private let kernel: String
+  private let privileged: Bool
+  /// Capacity hint: the previous dump's size.
+  private var lastCount = 1024
+
+  /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
+  public var optionsCacheTTLMs: UInt64 {
+    get { optionsReader.ttlMs }
+    set { optionsReader.ttlMs = newValue }
+  }
+
+  public init(source: SocketSource? = nil) {
+    requestedSource = source
+    activeSource = source ?? .netlink
+    hostname = SystemInfoReader.hostname()
+    kernel = SystemInfoReader.kernelRelease()
+    privileged = SystemInfoReader.privileged()
+  }
+
+  /// Forgets cached socket options (call after changing a socket's settings).
+  public func invalidateOptionsCache() { optionsReader.invalidate() }
+
+  public func collect(_ request: CollectRequest) throws -> Snapshot {
+    var system = SystemInfo()
+    system.hostname = hostname
+    system.kernel = kernel
+    system.privileged = privileged
+    SystemInfoReader.readSettings(into: &system)
+    let takenAt = SystemCalls.monotonicMs()
+
+    var sockets: [SocketRecord] = []
+    sockets.reserveCapacity(lastCount + lastCount / 8 + 64)
+    if activeSource == .netlink {
+      do {
+        system.dumpInterrupted = try dumpNetlink(request, into: &sockets)
+      } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
+        let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
+        fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
+        activeSource = .proc
+        netlink = nil
+        sockets.removeAll(keepingCapacity: true)
+      }
+    }
+    if activeSource == .proc {
+      try readProc(request, into: &sockets)
+    }
+    lastCount = sockets.count
+    system.source = activeSource
+    if let note = fallbackNote { system.notes.append(note) }
+    if system.dumpInterrupted {
+      system.notes.append("sock_diag dump interrupted (sockets changed meanwhile): list may be incomplete")
+    }
+    if !privileged {
+      system.notes.append(
+        "not root: keepalive settings assumed from sysctls; owners of other users' sockets hidden")
+    }
+
+    var ownerMap: [UInt32: Owner] = [:]
+    if request.owners || request.socketOptions {
+      ownerMap = ownerScanner.owners(of: sockets)
+    }
+    var options: [UInt32: SocketOptions] = [:]
+    if request.socketOptions {
+      options = optionsReader.options(for: sockets, owners: ownerMap, nowMs: takenAt)
+    }
+    if !request.owners { ownerMap = [:] }
+    return Snapshot(system: system, sockets: sockets, owners: ownerMap, options: options, takenAtMs: takenAt)
+  }
+
+  /// Errors that mean "this kernel / sandbox offers no usable sock_diag", not a bug.
+  private func netlinkUnavailable(_ error: CollectorError) -> Bool {
+    switch error {
+    case .netlinkSocket, .netlinkSend, .kernel: return true
+    case .netlinkReceive(let e): return e == EPERM || e == EACCES || e == ENOENT
+    default: return false
+    }
+  }
+
+  private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord]) throws -> Bool {
+    let socket = try netlink ?? SockDiagSocket()
+    netlink = socket
+    let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
+    let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
+    var interrupted = false
+    for family in [NetlinkConstants.afInet, NetlinkConstants.afInet6] {
+      interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
+        || interrupted
+    }
+    if !kernelFilter { Collector.filterPorts(request.ports, &sockets) }
+    return interrupted
+  }
+
+  private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord]) throws {
+    for path in ["/proc/net/tcp", "/proc/net/tcp6"] {
+      switch SystemCalls.readFile(path) {
+      case .failure(let e):
+        if e.code == ENOENT && path.hasSuffix("6") { continue }  // no IPv6 in this kernel
+        throw CollectorError.procRead(path: path, errno: e.code)
+      case .success(let bytes):
+        do {
+          try ProcNetTCPParser.parse(bytes[...], states: request.states, into: &sockets)
+        } catch let error as ProcParseError {
+          throw CollectorError.procParse("\(path): \(error.description)")
+        }
+      }
+    }
+    Collector.filterPorts(request.ports, &sockets)
+  }
+
+  static func filterPorts(_ ports: [UInt16], _ sockets: inout [SocketRecord]) {
+    if ports.isEmpty { return }
+    let wanted = Set(ports)
+    sockets.removeAll { !wanted.contains($0.local.port) && !wanted.contains($0.remote.port) }
+  }
+}

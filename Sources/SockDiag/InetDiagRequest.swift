@@ -1,0 +1,103 @@
+// Builds SOCK_DIAG_BY_FAMILY dump requests and the INET_DIAG_REQ_BYTECODE port filter that runs
+// in the kernel. Pure Swift (no Foundation, no C shim), like NetlinkDumpParser.
+
+public enum InetDiagRequest {
+  /// inet_diag_bc_op codes (include/uapi/linux/inet_diag.h).
+  public enum Op: UInt8 {
+    case jump = 1, sourceCondition = 7, destinationCondition = 8
+  }
+
+  /// Size of one S_COND/D_COND op: inet_diag_bc_op (4) + inet_diag_hostcond (8) with
+  /// family AF_UNSPEC, so no address bytes.
+  public static let conditionSize = 12
+  public static let jumpSize = 4
+  /// Bytecode offsets are u16 and the attribute length too: past this many ports, filter in
+  /// user space instead.
+  public static let maxKernelFilterPorts = 1800
+
+  /// Port filter: accept a socket whose local OR remote port is any of `ports`.
+  ///
+  /// Layout for conditions c1...cn (two per port: source, then destination), joined like
+  /// iproute2 joins `or`:  c1 J c2 J ... J cn
+  /// - ci: yes = 12 (fall through to the next op), no = 16 (skip ci's J, try c(i+1)).
+  ///   The last cn: yes = 12 runs off the end exactly = accept; no = 16 = len + 4 = reject.
+  /// - J after ci (reached when ci matched): unconditional, yes = 4, no = bytes to the end =
+  ///   accept.
+  /// The kernel's audit walks the `yes` chain, so every op stays reachable that way.
+  /// Returns an empty array for no ports.
+  public static func portFilterBytecode(ports: [UInt16]) -> [UInt8] {
+    var unique: [UInt16] = []
+    for port in ports.sorted() where unique.last != port { unique.append(port) }
+    if unique.isEmpty { return [] }
+    let conditions = unique.count * 2
+    let total = conditions * conditionSize + (conditions - 1) * jumpSize
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(total)
+    var index = 0
+    for port in unique {
+      for op in [Op.sourceCondition, Op.destinationCondition] {
+        let isLast = index == conditions - 1
+        // inet_diag_bc_op { u8 code; u8 yes; u16 no }
+        bytes.append(op.rawValue)
+        bytes.append(UInt8(conditionSize))
+        appendU16(&bytes, UInt16(conditionSize + jumpSize))
+        // inet_diag_hostcond { u8 family = AF_UNSPEC; u8 prefix_len = 0; pad[2]; int port }
+        bytes.append(0)
+        bytes.append(0)
+        bytes.append(0)
+        bytes.append(0)
+        appendU32(&bytes, UInt32(port))
+        if !isLast {
+          let remainingFromJump = total - bytes.count
+          bytes.append(Op.jump.rawValue)
+          bytes.append(UInt8(jumpSize))
+          appendU16(&bytes, UInt16(remainingFromJump))
+        }
+        index += 1
+      }
+    }
+    return bytes
+  }
+
+  /// A complete netlink message: nlmsghdr + inet_diag_req_v2 asking for INET_DIAG_INFO
+  /// (+ an INET_DIAG_REQ_BYTECODE attribute when `bytecode` is not empty).
+  public static func dumpRequest(family: UInt8, states: UInt32, sequence: UInt32, bytecode: [UInt8])
+    -> [UInt8]
+  {
+    let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
+    let length =
+      NetlinkConstants.headerSize + NetlinkConstants.inetDiagReqV2Size
+      + NetlinkConstants.align4(attributeLength)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(length)
+    // struct nlmsghdr
+    appendU32(&bytes, UInt32(length))
+    appendU16(&bytes, NetlinkConstants.sockDiagByFamily)
+    appendU16(&bytes, NetlinkConstants.flagRequest | NetlinkConstants.flagDump)
+    appendU32(&bytes, sequence)
+    appendU32(&bytes, 0)  // nlmsg_pid: the kernel
+    // struct inet_diag_req_v2
+    bytes.append(family)
+    bytes.append(NetlinkConstants.ipprotoTCP)
+    bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
+    bytes.append(0)  // pad
+    appendU32(&bytes, states)
+    bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
+    if attributeLength > 0 {
+      appendU16(&bytes, UInt16(attributeLength))
+      appendU16(&bytes, NetlinkConstants.inetDiagReqBytecode)
+      bytes.append(contentsOf: bytecode)
+      while bytes.count < length { bytes.append(0) }
+    }
+    return bytes
+  }
+
+  // Host byte order, as the kernel reads these fields.
+  @inline(__always) static func appendU16(_ bytes: inout [UInt8], _ v: UInt16) {
+    withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+  }
+
+  @inline(__always) static func appendU32(_ bytes: inout [UInt8], _ v: UInt32) {
+    withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+  }
+}

@@ -1,2 +1,0 @@
-// The sock_diag collector lives here.
-import KatopModel

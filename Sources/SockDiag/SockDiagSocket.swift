@@ -1,0 +1,86 @@
+// The NETLINK_SOCK_DIAG socket: sends one dump request per address family and feeds every
+// received datagram to NetlinkDumpParser. Hot path: one reused receive buffer, no Foundation,
+// no allocation per socket (records go into a pre-reserved array).
+
+import CKatopNetlink
+import Glibc
+import KatopModel
+
+final class SockDiagSocket {
+  /// Receive buffer: the kernel puts at most ~32 KiB in one dump datagram, a bigger buffer
+  /// just guarantees nothing is ever truncated.
+  static let receiveBufferSize = 256 * 1024
+  /// SO_RCVBUF asked for, so the kernel can queue several dump datagrams ahead of us.
+  static let socketBufferSize: Int32 = 4 << 20
+
+  let fd: Int32
+  private var sequence: UInt32
+  private let buffer: UnsafeMutableRawBufferPointer
+
+  init() throws {
+    let fd = socket(katop_AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                    katop_NETLINK_SOCK_DIAG)
+    if fd < 0 { throw CollectorError.netlinkSocket(errno: errno) }
+    self.fd = fd
+    // Best effort: SO_RCVBUFFORCE (root) lifts rmem_max, SO_RCVBUF is capped by it.
+    if katop_setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, SockDiagSocket.socketBufferSize) != 0 {
+      _ = katop_setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, SockDiagSocket.socketBufferSize)
+    }
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    sequence = UInt32(truncatingIfNeeded: ts.tv_nsec) | 1
+    buffer = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: SockDiagSocket.receiveBufferSize, alignment: 8)
+  }
+
+  deinit {
+    buffer.deallocate()
+    close(fd)
+  }
+
+  /// Dumps one address family. Returns true when the kernel flagged the dump as interrupted.
+  func dump(family: UInt8, states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord])
+    throws -> Bool
+  {
+    sequence &+= 1
+    let request = InetDiagRequest.dumpRequest(
+      family: family, states: states, sequence: sequence, bytecode: bytecode)
+    let sent = request.withUnsafeBytes { raw -> Int in
+      while true {
+        let n = send(fd, raw.baseAddress, raw.count, 0)
+        if n < 0 && errno == EINTR { continue }
+        return n
+      }
+    }
+    if sent < 0 { throw CollectorError.netlinkSend(errno: errno) }
+    if sent != request.count { throw CollectorError.netlinkSend(errno: EMSGSIZE) }
+
+    var parser = NetlinkDumpParser(expectedSequence: sequence)
+    let truncFlag = Int32(MSG_TRUNC)
+    while !parser.done {
+      let n = recv(fd, buffer.baseAddress, buffer.count, truncFlag)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw CollectorError.netlinkReceive(errno: errno)
+      }
+      if n == 0 { throw CollectorError.malformedReply("netlink socket closed mid-dump") }
+      if n > buffer.count {
+        throw CollectorError.malformedReply("netlink datagram of \(n) bytes truncated to \(buffer.count)")
+      }
+      do {
+        try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), into: &records)
+      } catch let error as NetlinkParseError {
+        if case .kernelError(let code) = error { throw CollectorError.kernel(errno: code, family: family) }
+        // Drain whatever is left of this dump so the socket can be reused.
+        drain()
+        throw CollectorError.malformedReply(error.description)
+      }
+    }
+    return parser.interrupted
+  }
+
+  /// Reads and drops queued datagrams without blocking.
+  private func drain() {
+    while recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
+  }
+}

@@ -1,0 +1,80 @@
+// Small Glibc helpers shared by the collector: errno names, file reads, monotonic time.
+
+import Glibc
+
+enum SystemCalls {
+  /// "EPERM", "ENOENT" ... for the errnos a collector meets; "errno N" otherwise.
+  static func errnoName(_ code: Int32) -> String {
+    switch code {
+    case EPERM: return "EPERM"
+    case ENOENT: return "ENOENT"
+    case ESRCH: return "ESRCH"
+    case EINTR: return "EINTR"
+    case EBADF: return "EBADF"
+    case EACCES: return "EACCES"
+    case EINVAL: return "EINVAL"
+    case EMFILE: return "EMFILE"
+    case ENOBUFS: return "ENOBUFS"
+    case ENOMEM: return "ENOMEM"
+    case EAFNOSUPPORT: return "EAFNOSUPPORT"
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT"
+    case EOPNOTSUPP: return "EOPNOTSUPP"
+    case ENOSYS: return "ENOSYS"
+    default: return "errno \(code)"
+    }
+  }
+
+  /// Whole contents of a (small, /proc) file, or the errno that stopped the read.
+  static func readFile(_ path: String, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return .failure(Errno(errno)) }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = 64 * 1024
+    while bytes.count < limit {
+      let before = bytes.count
+      bytes.reserveCapacity(before + chunk)
+      var got = 0
+      var failure: Int32 = 0
+      // Read straight into the array's spare capacity.
+      bytes.append(contentsOf: repeatElement(0, count: chunk))
+      bytes.withUnsafeMutableBytes { buffer in
+        let base = buffer.baseAddress.map { $0 + before }
+        while true {
+          let n = read(fd, base, chunk)
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { failure = errno } else { got = n }
+          break
+        }
+      }
+      bytes.removeLast(chunk - got)
+      if failure != 0 { return .failure(Errno(failure)) }
+      if got == 0 { break }
+      chunk = min(chunk * 2, 1 << 20)
+    }
+    return .success(bytes)
+  }
+
+  static func readString(_ path: String) -> String? {
+    guard case .success(let bytes) = readFile(path, limit: 1 << 20) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func readInt(_ path: String) -> Int? {
+    guard let text = readString(path) else { return nil }
+    return Int(text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).first ?? "")
+  }
+
+  static func monotonicMs() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+  }
+}
+
+/// An errno value carried as an Error.
+struct Errno: Error, Equatable {
+  var code: Int32
+  init(_ code: Int32) { self.code = code }
+  var name: String { SystemCalls.errnoName(code) }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class SockDiagTestsPlaceholder: XCTestCase {
-  func testPlaceholder() { XCTAssertTrue(true) }
-}
