@@ -24,7 +24,7 @@ final class BadInputTests: XCTestCase {
       (["--bogus"], "--bogus"),
     ]
     for (args, mention) in cases {
-      let r = try run(Binaries.katop, args)
+      let r = try runProcess(Binaries.katop, args)
       XCTAssertNotEqual(r.status, 0, "\(args) should fail")
       let lines = r.stderr.split(separator: "\n")
       XCTAssertEqual(lines.count, 1, "\(args): stderr was\n\(r.stderr)")
@@ -36,10 +36,10 @@ final class BadInputTests: XCTestCase {
 
   func testHelpAndVersionSucceed() throws {
     try Binaries.require(Binaries.katop)
-    let help = try run(Binaries.katop, ["--help"])
+    let help = try runProcess(Binaries.katop, ["--help"])
     XCTAssertEqual(help.status, 0)
     XCTAssertTrue(help.stdout.contains("--port"))
-    let version = try run(Binaries.katop, ["--version"])
+    let version = try runProcess(Binaries.katop, ["--version"])
     XCTAssertEqual(version.status, 0)
     XCTAssertTrue(version.stdout.contains("katop"))
   }

@@ -12,7 +12,7 @@ final class OnceJSONTests: XCTestCase {
     let plain = try pair.connectClient()
     Thread.sleep(forTimeInterval: 3.2)
 
-    let r = try run(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)", "--idle-timeout", "2"])
+    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)", "--idle-timeout", "2"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let doc = try jsonObject(r.stdout)
     XCTAssertNotNil(doc["system"] as? [String: Any])
@@ -62,7 +62,7 @@ final class OnceJSONTests: XCTestCase {
     try Binaries.require(Binaries.katop)
     let fixture = try FixtureProcess(["--port", "0", "--connections", "3"])
     defer { fixture.stop() }
-    let r = try run(Binaries.katop, ["--once", "--json", "--port", "\(fixture.port)", "--state", "established"])
+    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(fixture.port)", "--state", "established"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let conns = try XCTUnwrap(try jsonObject(r.stdout)["connections"] as? [[String: Any]])
     XCTAssertEqual(conns.count, 6)
@@ -78,7 +78,7 @@ final class OnceJSONTests: XCTestCase {
     try Binaries.require(Binaries.katop)
     let pair = try LoopbackPair()
     let c = try pair.connectClient()
-    let r = try run(Binaries.katop, ["--once", "--port", "\(pair.port)"])
+    let r = try runProcess(Binaries.katop, ["--once", "--port", "\(pair.port)"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let lines = r.stdout.split(separator: "\n").map(String.init)
     XCTAssertTrue(lines.contains { $0.contains("127.0.0.1:\(c.localPort)") && $0.contains("127.0.0.1:\(pair.port)") && $0.contains("ESTABLISHED") }, r.stdout)
@@ -91,8 +91,8 @@ final class OnceJSONTests: XCTestCase {
     let pair = try LoopbackPair()
     try pair.connectClient()
     try pair.connectClient(keepalive: (45, 7, 3))
-    let viaNetlink = try run(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)"])
-    let viaProc = try run(Binaries.katop, ["--once", "--json", "--source", "proc", "--port", "\(pair.port)"])
+    let viaNetlink = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)"])
+    let viaProc = try runProcess(Binaries.katop, ["--once", "--json", "--source", "proc", "--port", "\(pair.port)"])
     XCTAssertEqual(viaProc.status, 0, viaProc.stderr)
     func keys(_ text: String) throws -> Set<String> {
       let conns = try XCTUnwrap(try jsonObject(text)["connections"] as? [[String: Any]])

@@ -30,7 +30,7 @@ struct RunResult {
 }
 
 /// Runs a program to completion with a timeout, capturing both streams.
-func run(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
+func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: path)
   p.arguments = args

@@ -52,7 +52,7 @@ final class TUITests: XCTestCase {
 
   func testNotATerminalSuggestsOnce() throws {
     try Binaries.require(Binaries.katop)
-    let r = try run(Binaries.katop, [])
+    let r = try runProcess(Binaries.katop, [])
     XCTAssertNotEqual(r.status, 0)
     XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     XCTAssertTrue(r.stderr.contains("--once"), r.stderr)

@@ -25,7 +25,7 @@ final class TmuxSession {
 
   @discardableResult
   func tmux(_ args: [String]) throws -> String {
-    let r = try run(TmuxSession.tmuxPath ?? "tmux", ["-L", server] + args, timeout: 20)
+    let r = try runProcess(TmuxSession.tmuxPath ?? "tmux", ["-L", server] + args, timeout: 20)
     if r.status != 0 { throw NSError(domain: "tmux", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: "tmux \(args): \(r.stderr)"]) }
     return r.stdout
   }
