@@ -194,6 +194,34 @@ final class CollectorTests: XCTestCase {
     }
   }
 
+  func testFallsBackToProcWhenNetlinkIsUnavailable() throws {
+    let sockets = try LoopbackSockets()
+    defer { sockets.closeAll() }
+    let pair = try sockets.connectPair()
+    let collector = Collector()
+    collector.openNetlink = { throw CollectorError.netlinkSocket(errno: EPERM) }
+    let snapshot = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
+    XCTAssertEqual(snapshot.system.source, .proc)
+    XCTAssertTrue(
+      snapshot.system.notes.contains("netlink sock_diag unavailable (EPERM): using /proc/net/tcp, no tcp_info"),
+      "\(snapshot.system.notes)")
+    XCTAssertEqual(snapshot.sockets.count, 3)
+    let client = try XCTUnwrap(snapshot.sockets.first { $0.local.port == pair.clientPort })
+    XCTAssertNil(client.info)
+    XCTAssertEqual(snapshot.owners[client.inode]?.fd, pair.client)
+    // Later collections stay on /proc and keep the note.
+    let again = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
+    XCTAssertEqual(again.system.source, .proc)
+    XCTAssertEqual(again.system.notes.filter { $0.hasPrefix("netlink sock_diag unavailable") }.count, 1)
+
+    // An explicit netlink source does not fall back.
+    let strict = Collector(source: .netlink)
+    strict.openNetlink = { throw CollectorError.netlinkSocket(errno: EPERM) }
+    XCTAssertThrowsError(try strict.collect(CollectRequest(ports: [sockets.port]))) { error in
+      XCTAssertEqual("\(error)", "cannot open NETLINK_SOCK_DIAG socket (EPERM)")
+    }
+  }
+
   /// A separate process (katop-fixture): owners and socket options are read across processes.
   func testFixtureProcessOwnersAndOptions() throws {
     guard getuid() == 0 else { throw XCTSkip("pidfd_getfd on another process needs root") }
