@@ -111,7 +111,7 @@ public final class Collector {
 
     var ownerMap: [UInt32: Owner] = [:]
     if request.owners || request.socketOptions {
-      ownerMap = ownerScanner.owners(of: sockets)
+      ownerMap = ownerScanner.owners(of: sockets, nowMs: takenAt)
     }
     var options: [UInt32: SocketOptions] = [:]
     if request.socketOptions {
