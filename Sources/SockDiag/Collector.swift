@@ -54,6 +54,8 @@ public final class Collector {
   private let privileged: Bool
   /// Capacity hint: the previous dump's size.
   private var lastCount = 1024
+  /// Opens the sock_diag socket; tests replace it to simulate a kernel without sock_diag.
+  var openNetlink: () throws -> SockDiagSocket = { try SockDiagSocket() }
 
   /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
   public var optionsCacheTTLMs: UInt64 {
@@ -84,7 +86,7 @@ public final class Collector {
     sockets.reserveCapacity(lastCount + lastCount / 8 + 64)
     if activeSource == .netlink {
       do {
-        system.dumpInterrupted = try dumpNetlink(request, into: &sockets)
+        system.dumpInterrupted = try dumpNetlink(request, into: &sockets, notes: &system.notes)
       } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
         let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
         fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
@@ -109,7 +111,7 @@ public final class Collector {
 
     var ownerMap: [UInt32: Owner] = [:]
     if request.owners || request.socketOptions {
-      ownerMap = ownerScanner.owners(of: sockets)
+      ownerMap = ownerScanner.owners(of: sockets, nowMs: takenAt)
     }
     var options: [UInt32: SocketOptions] = [:]
     if request.socketOptions {
@@ -128,15 +130,22 @@ public final class Collector {
     }
   }
 
-  private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord]) throws -> Bool {
-    let socket = try netlink ?? SockDiagSocket()
+  private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
+    throws -> Bool
+  {
+    let socket = try netlink ?? openNetlink()
     netlink = socket
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
     let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
     var interrupted = false
     for family in [NetlinkConstants.afInet, NetlinkConstants.afInet6] {
-      interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
-        || interrupted
+      do {
+        interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
+          || interrupted
+      } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
+        // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
+        notes.append("IPv6 sock_diag unavailable (\(SystemCalls.errnoName(code))): IPv6 sockets missing")
+      }
     }
     if !kernelFilter { Collector.filterPorts(request.ports, &sockets) }
     return interrupted

@@ -2,16 +2,18 @@
 // ("socket:[INODE]"), with a per-process cache kept across collections.
 //
 // Cache heuristic (correct first, cheap in the steady state):
-// - If every non-zero inode of the dump is already known (or was unresolvable at the last full
-//   scan), nothing is read at all.
+// - If every non-zero inode of the dump is already known, or was left unresolved by the last
+//   rescan, nothing is read at all.
 // - Otherwise an incremental pass lists every /proc/PID/fd directory (getdents) and readlinks
 //   every fd except those cached as a socket whose inode is still in the dump: socket fds are
 //   what a busy server has by the 100k, files/pipes are few and their numbers get reused by new
 //   sockets all the time, so they are re-read. fds that disappeared are dropped.
 // - If inodes are still unknown after that (an fd cached for a socket that is still alive
-//   elsewhere, e.g. after fork or SCM_RIGHTS, was reused), a full pass readlinks every fd again. Inodes still unknown after a full pass (sockets of invisible processes,
-//   other users' processes without privileges, kernel sockets) are remembered so they do not
-//   force a full pass on every refresh; they are retried when a full pass happens anyway.
+//   elsewhere, e.g. after fork or SCM_RIGHTS, was reused), a full pass readlinks every fd again,
+//   at most once per `fullPassIntervalMs` (30 s).
+// - Inodes still unknown after a rescan (sockets of processes in other pid namespaces, other
+//   users' processes without privileges, kernel sockets) are remembered as unresolved so they do
+//   not force a rescan on every refresh; the next rescan (triggered by a new socket) retries them.
 // Vanishing processes and fds (ENOENT, ESRCH) and EACCES are normal and just skipped.
 
 import Glibc
@@ -36,25 +38,30 @@ final class OwnerScanner {
 
   enum Pass { case none, incremental, full }
 
+  var fullPassIntervalMs: UInt64 = 30_000
+  private var lastFullPassMs: UInt64?
+
   private static let socketPrefix: [UInt8] = Array("socket:[".utf8)
   private let linkBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
   deinit { linkBuffer.deallocate() }
 
   /// Owners of the given sockets' inodes (inode 0, i.e. TIME_WAIT / SYN_RECV minisockets, skipped).
-  func owners(of sockets: [SocketRecord]) -> [UInt32: Owner] {
+  func owners(of sockets: [SocketRecord], nowMs: UInt64) -> [UInt32: Owner] {
     var wanted = Set<UInt32>(minimumCapacity: sockets.count)
     for socket in sockets where socket.inode != 0 { wanted.insert(socket.inode) }
     lastPass = .none
     readlinkCount = 0
     cachedSocketHits = 0
     if hasUnknown(wanted) {
+      unresolvable.removeAll()
       rescan(wanted: wanted, full: false)
       lastPass = .incremental
-      if hasUnknown(wanted) {
+      if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= fullPassIntervalMs } ?? true) {
         rescan(wanted: wanted, full: true)
         lastPass = .full
-        unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
+        lastFullPassMs = nowMs
       }
+      unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
     }
     var result: [UInt32: Owner] = [:]
     result.reserveCapacity(wanted.count)

@@ -70,9 +70,9 @@ final class SockDiagSocket {
       do {
         try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), into: &records)
       } catch let error as NetlinkParseError {
-        if case .kernelError(let code) = error { throw CollectorError.kernel(errno: code, family: family) }
-        // Drain whatever is left of this dump so the socket can be reused.
+        // Drop whatever is left of this dump so the socket can be reused.
         drain()
+        if case .kernelError(let code) = error { throw CollectorError.kernel(errno: code, family: family) }
         throw CollectorError.malformedReply(error.description)
       }
     }

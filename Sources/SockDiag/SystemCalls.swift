@@ -24,33 +24,23 @@ enum SystemCalls {
     }
   }
 
-  /// Whole contents of a (small, /proc) file, or the errno that stopped the read.
-  static func readFile(_ path: String, limit: Int = 64 << 20) -> Result<[UInt8], Errno> {
+  /// Whole contents of a /proc file, or the errno that stopped the read. seq_file hands out
+  /// about a page per read(), so read into one reused chunk and append (geometric growth).
+  static func readFile(_ path: String, limit: Int = 256 << 20) -> Result<[UInt8], Errno> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { return .failure(Errno(errno)) }
     defer { close(fd) }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 * 1024, alignment: 8)
+    defer { chunk.deallocate() }
     var bytes: [UInt8] = []
-    var chunk = 64 * 1024
     while bytes.count < limit {
-      let before = bytes.count
-      bytes.reserveCapacity(before + chunk)
-      var got = 0
-      var failure: Int32 = 0
-      // Read straight into the array's spare capacity.
-      bytes.append(contentsOf: repeatElement(0, count: chunk))
-      bytes.withUnsafeMutableBytes { buffer in
-        let base = buffer.baseAddress.map { $0 + before }
-        while true {
-          let n = read(fd, base, chunk)
-          if n < 0 && errno == EINTR { continue }
-          if n < 0 { failure = errno } else { got = n }
-          break
-        }
+      let n = read(fd, chunk.baseAddress, chunk.count)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return .failure(Errno(errno))
       }
-      bytes.removeLast(chunk - got)
-      if failure != 0 { return .failure(Errno(failure)) }
-      if got == 0 { break }
-      chunk = min(chunk * 2, 1 << 20)
+      if n == 0 { break }
+      bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
     }
     return .success(bytes)
   }

@@ -171,8 +171,14 @@ if options.noReadPeer {
 }
 
 var stop: sig_atomic_t = 0
-signal(SIGTERM) { _ in stop = 1 }
-signal(SIGINT) { _ in stop = 1 }
+// sigaction without SA_RESTART, so the blocking read() below returns EINTR on SIGTERM/SIGINT
+// (signal() would restart it).
+var action = sigaction()
+action.__sigaction_handler.sa_handler = { _ in stop = 1 }
+action.sa_flags = 0
+sigemptyset(&action.sa_mask)
+sigaction(SIGTERM, &action, nil)
+sigaction(SIGINT, &action, nil)
 signal(SIGPIPE, SIG_IGN)
 
 print("ready pid=\(getpid()) port=\(port)")

@@ -187,10 +187,38 @@ final class CollectorTests: XCTestCase {
     XCTAssertEqual(info.keepaliveTime, Int(time.trimmingCharacters(in: .whitespacesAndNewlines)))
     XCTAssertNotNil(info.keepaliveProbesSent)
     XCTAssertNotNil(info.abortOnTimeout)
-    XCTAssertEqual(info.privileged, geteuid() == 0 || info.privileged)
+    if geteuid() == 0 { XCTAssertTrue(info.privileged) }
     XCTAssertFalse(info.dumpInterrupted)
     if geteuid() != 0 {
       XCTAssertTrue(info.notes.contains { $0.hasPrefix("not root") })
+    }
+  }
+
+  func testFallsBackToProcWhenNetlinkIsUnavailable() throws {
+    let sockets = try LoopbackSockets()
+    defer { sockets.closeAll() }
+    let pair = try sockets.connectPair()
+    let collector = Collector()
+    collector.openNetlink = { throw CollectorError.netlinkSocket(errno: EPERM) }
+    let snapshot = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
+    XCTAssertEqual(snapshot.system.source, .proc)
+    XCTAssertTrue(
+      snapshot.system.notes.contains("netlink sock_diag unavailable (EPERM): using /proc/net/tcp, no tcp_info"),
+      "\(snapshot.system.notes)")
+    XCTAssertEqual(snapshot.sockets.count, 3)
+    let client = try XCTUnwrap(snapshot.sockets.first { $0.local.port == pair.clientPort })
+    XCTAssertNil(client.info)
+    XCTAssertEqual(snapshot.owners[client.inode]?.fd, pair.client)
+    // Later collections stay on /proc and keep the note.
+    let again = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
+    XCTAssertEqual(again.system.source, .proc)
+    XCTAssertEqual(again.system.notes.filter { $0.hasPrefix("netlink sock_diag unavailable") }.count, 1)
+
+    // An explicit netlink source does not fall back.
+    let strict = Collector(source: .netlink)
+    strict.openNetlink = { throw CollectorError.netlinkSocket(errno: EPERM) }
+    XCTAssertThrowsError(try strict.collect(CollectRequest(ports: [sockets.port]))) { error in
+      XCTAssertEqual("\(error)", "cannot open NETLINK_SOCK_DIAG socket (EPERM)")
     }
   }
 
