@@ -29,7 +29,8 @@ struct RunResult {
   var stderr: String
 }
 
-/// Runs a program to completion with a timeout, capturing both streams.
+/// Runs a program to completion with a timeout, capturing both streams into temporary files
+/// (pipes would stay open in daemons the program leaves behind, such as a tmux server).
 func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: path)
@@ -37,26 +38,36 @@ func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, 
   var environment = env ?? ProcessInfo.processInfo.environment
   environment["SWIFT_BACKTRACE"] = "enable=no"
   p.environment = environment
-  let out = Pipe(), err = Pipe()
+  let dir = FileManager.default.temporaryDirectory
+  let tag = "katop-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+  let outURL = dir.appendingPathComponent(tag + ".out"), errURL = dir.appendingPathComponent(tag + ".err")
+  FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  defer {
+    try? FileManager.default.removeItem(at: outURL)
+    try? FileManager.default.removeItem(at: errURL)
+  }
+  let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
   p.standardOutput = out
   p.standardError = err
   p.standardInput = FileHandle.nullDevice
   try p.run()
-  // Drain both pipes concurrently so a large JSON document cannot block the child.
-  var outData = Data(), errData = Data()
-  let group = DispatchGroup()
-  group.enter()
-  DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-  group.enter()
-  DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-  if group.wait(timeout: .now() + timeout) == .timedOut {
-    p.terminate()
-    throw NSError(domain: "katop-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args) timed out"])
+  try? out.close()
+  try? err.close()
+  let deadline = Date().addingTimeInterval(timeout)
+  while p.isRunning {
+    if Date() > deadline {
+      p.terminate()
+      p.waitUntilExit()
+      throw NSError(domain: "katop-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args) timed out"])
+    }
+    usleep(5000)
   }
   p.waitUntilExit()
   return RunResult(
-    status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
+    status: p.terminationStatus,
+    stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+    stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
 }
 
 /// A `katop-fixture` process holding loopback connections until it is stopped.
