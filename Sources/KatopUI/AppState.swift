@@ -50,6 +50,9 @@ public struct AppState: Sendable {
 
   public var mode: Mode = .table
   public var promptText = ""
+  /// The prompt opened with the current value in it, "selected": typing replaces it (as in a
+  /// dialog's text field), Backspace clears it, Right/End keep it for editing.
+  public var promptPrefilled = false
   public var sortMenuIndex = 0
   public var filter: ConnectionFilter
   public var sort: SortOrder
@@ -284,9 +287,11 @@ public struct AppState: Sendable {
       }
     case .portFilter:
       promptText = filter.ports.map(String.init).joined(separator: ",")
+      promptPrefilled = !promptText.isEmpty
       mode = .prompt(.ports)
     case .textFilter:
       promptText = filter.text
+      promptPrefilled = !promptText.isEmpty
       mode = .prompt(.text)
     case .riskyOnly:
       filter.riskyOnly.toggle()
@@ -347,11 +352,20 @@ public struct AppState: Sendable {
   }
 
   private mutating func handlePrompt(_ key: Key, _ kind: PromptKind) -> Effect {
+    let prefilled = promptPrefilled
+    promptPrefilled = false
     switch key {
     case .char(let c):
+      if prefilled { promptText = "" }
       promptText.append(c)
     case .backspace, .delete:
-      if !promptText.isEmpty { promptText.removeLast() }
+      if prefilled {
+        promptText = ""
+      } else if !promptText.isEmpty {
+        promptText.removeLast()
+      }
+    case .right, .end:
+      return .none
     case .escape:
       mode = .table
       if kind == .text {

@@ -61,16 +61,13 @@ enum Column: CaseIterable {
     case .local: return Format.endpoint(c.record.local)
     case .remote: return Format.endpoint(c.record.remote)
     case .state: return Column.shortState(c.record.state)
-    case .owner: return c.owner.map { "\($0.pid)/\($0.command)" } ?? "-"
-    case .idle: return c.idleMs.map { Format.duration(ms: Int64(clamping: $0)) } ?? "-"
-    case .keepalive: return Column.keepaliveText(c.keepalive.enabled)
+    // Shared with `katop --once` (ConnectionText): the same words, control characters escaped.
+    case .owner: return ConnectionText.owner(c)
+    case .idle: return ConnectionText.idle(c)
+    case .keepalive: return ConnectionText.keepalive(c)
     case .timer: return Column.timerText(c.record)
-    case .settings:
-      let k = c.keepalive
-      return "\(k.idleSeconds)/\(k.intervalSeconds)/\(k.probes)" + (k.source == .system ? "*" : "")
-    case .detect:
-      if let ms = c.keepalive.detectInMs { return Format.duration(ms: ms) }
-      return c.record.state == .established ? "never" : "-"
+    case .settings: return ConnectionText.settings(c)
+    case .detect: return ConnectionText.detect(c)
     case .risk:
       guard let worst = Column.worstRisk(c) else { return "" }
       return worst.id + (c.risks.count > 1 ? " +\(c.risks.count - 1)" : "")

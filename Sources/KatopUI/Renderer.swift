@@ -237,7 +237,7 @@ public struct Renderer {
       var col = screen.put(row, 0, label, .prompt)
       let room = max(1, w - col - 1)
       let text = state.promptText.count > room ? String(state.promptText.suffix(room)) : state.promptText
-      col = screen.put(row, col, text, .detailValue)
+      col = screen.put(row, col, text, state.promptPrefilled ? .selected : .detailValue)
       screen.put(row, col, glyphs.cursor, .prompt)
     case .sortMenu:
       let current = SortColumn.allCases.indices.contains(state.sortMenuIndex)

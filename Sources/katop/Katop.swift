@@ -39,7 +39,7 @@ struct Katop: ParsableCommand {
   @Option(help: ArgumentHelp("Middlebox profile: aws (default), azure, gcp-nat, gcp-vpc, cgnat, conntrack.", valueName: "name"), transform: parseProfile)
   var profile: MiddleboxProfile?
 
-  @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
+  @Option(name: .customLong("idle-timeout"), parsing: .unconditional, help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
   var idleTimeout: Int?
 
   @Option(help: ArgumentHelp("Sort column: \(SortColumn.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "column"), transform: parseSort)
@@ -54,7 +54,7 @@ struct Katop: ParsableCommand {
   @Flag(name: .customLong("no-owners"), help: "Skip the owner (process) lookup and per-socket settings.")
   var noOwners = false
 
-  @Option(help: ArgumentHelp("TUI refresh interval in seconds (default 1).", valueName: "seconds"), transform: parseInterval)
+  @Option(parsing: .unconditional, help: ArgumentHelp("TUI refresh interval in seconds (default 1).", valueName: "seconds"), transform: parseInterval)
   var interval: Int?
 
   @Option(help: ArgumentHelp("TUI colour theme: a name from themes/ or a path to a .theme file.", valueName: "name|path"))

@@ -20,9 +20,31 @@ final class AppStateTests: XCTestCase {
     XCTAssertEqual(state.handle(.enter), .none)
     // Empty clears.
     _ = state.handle(.char("p"))
-    _ = state.handle(.backspace); _ = state.handle(.backspace); _ = state.handle(.backspace); _ = state.handle(.backspace)
+    _ = state.handle(.backspace)  // clears the selected pre-filled ports
+    XCTAssertEqual(state.promptText, "")
     XCTAssertEqual(state.handle(.enter), .recollect(CollectRequest(ports: [])))
     XCTAssertEqual(state.rows.count, 8)
+  }
+
+  /// The prompt opens with the current ports selected: typing replaces them (the workflow
+  /// "p, 3306, Enter" works whatever the filter was), Right keeps them for editing.
+  func testPortPromptTypingReplacesCurrentPorts() {
+    var state = Fixtures.state()
+    _ = state.handle(.char("p"))
+    for ch in "80,443" { _ = state.handle(.char(ch)) }
+    _ = state.handle(.enter)
+    XCTAssertEqual(state.filter.ports, [80, 443])
+    _ = state.handle(.char("p"))
+    XCTAssertTrue(state.promptPrefilled)
+    for ch in "3306" { _ = state.handle(.char(ch)) }
+    XCTAssertEqual(state.promptText, "3306")
+    XCTAssertEqual(state.handle(.enter), .recollect(CollectRequest(ports: [3306])))
+    _ = state.handle(.char("p"))
+    _ = state.handle(.right)
+    for ch in ",22" { _ = state.handle(.char(ch)) }
+    XCTAssertEqual(state.promptText, "3306,22")
+    _ = state.handle(.enter)
+    XCTAssertEqual(state.filter.ports, [3306, 22])
   }
 
   func testBadPortKeepsPromptAndShowsError() {
