@@ -78,6 +78,19 @@ extension Renderer {
       ? "none" : "\(r.timer.rawValue), fires in \(Format.duration(ms: Int64(r.timerExpiresMs))), count \(r.timerCount)"
     field("kernel timer", timer)
 
+    // Risks first: why this connection is in trouble and what to do, before the maths.
+    section("Risks (\(c.risks.count))")
+    if c.risks.isEmpty { out.append([("  none", .detailValue)]) }
+    for risk in c.risks.sorted(by: { $0.severity > $1.severity }) {
+      let role = Column.severityRole(risk.severity) ?? .detailValue
+      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id, .detailValue)])
+      for line in Fit.wrap(risk.message, width: max(10, width - 6)) { out.append([("    " + line, .detailValue)]) }
+      for (i, line) in Fit.wrap("fix: " + risk.fix, width: max(10, width - 6)).enumerated() {
+        out.append([(i == 0 ? "    " : "         ", .detailLabel), (line, .status)])
+      }
+    }
+
+
     section("Keepalive (" + (k.source == .socket ? "read from the socket" : "assumed from sysctls: run as root to read the socket") + ")")
     switch k.enabled {
     case true?: field("enabled", "on (SO_KEEPALIVE)", .keepaliveOn)
@@ -100,17 +113,6 @@ extension Renderer {
     let maths = "\(k.idleSeconds)s + \(k.probes) x \(k.intervalSeconds)s = \(total)s (\(Format.duration(seconds: total))) after the last segment received"
     field("dead peer after", k.enabled == false ? "never by keepalive (would be \(maths))" : maths)
     field("detected in", k.detectInMs.map { Format.duration(ms: $0) + " from now" } ?? "never")
-
-    section("Risks (\(c.risks.count))")
-    if c.risks.isEmpty { out.append([("  none", .detailValue)]) }
-    for risk in c.risks.sorted(by: { $0.severity > $1.severity }) {
-      let role = Column.severityRole(risk.severity) ?? .detailValue
-      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id, .detailValue)])
-      for line in Fit.wrap(risk.message, width: max(10, width - 6)) { out.append([("    " + line, .detailValue)]) }
-      for (i, line) in Fit.wrap("fix: " + risk.fix, width: max(10, width - 6)).enumerated() {
-        out.append([(i == 0 ? "    " : "         ", .detailLabel), (line, .status)])
-      }
-    }
 
     guard let info = r.info else {
       section("tcp_info: not available")

@@ -114,11 +114,11 @@ public struct Renderer {
       ("  KA on ", .header), ("\(c.keepaliveOn)", .keepaliveOn),
       (" off ", .header), ("\(c.keepaliveOff)", .keepaliveOff),
       (" ? ", .header), ("\(c.keepaliveUnknown)", .keepaliveUnknown),
-      ("  risky", .header),
+      ("  risky:", .header),
     ]
     let risky: [(Severity, Role)] = [(.critical, .riskCritical), (.warning, .riskWarning), (.info, .riskInfo)]
-    for (sev, role) in risky {
-      line2 += [(" \(c.risky[sev] ?? 0) ", role), (sev.name, .header)]
+    for (i, (sev, role)) in risky.enumerated() {
+      line2 += [(" \(c.risky[sev] ?? 0) ", role), (sev.name + (i < risky.count - 1 ? "," : ""), .header)]
     }
     putSegments(line2, row: 1, into: &screen)
 
