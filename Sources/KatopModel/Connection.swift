@@ -87,5 +87,9 @@ public struct Connection: Hashable, Sendable {
 
   /// Identity across refreshes: the kernel's socket cookie.
   public var id: UInt64 { record.cookie }
-  public var worstSeverity: Severity? { risks.map(\.severity).max() }
+  public var worstSeverity: Severity? {
+    var worst: Severity?
+    for r in risks where worst.map({ r.severity > $0 }) ?? true { worst = r.severity }
+    return worst
+  }
 }

@@ -7,20 +7,35 @@ public enum JSONReport {
 
   /// The same report as UTF-8 bytes, ending in a newline (write it out without a String copy).
   public static func renderUTF8(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> [UInt8] {
-    var w = JSONWriter(capacity: 1024 + connections.count * 900)
-    w.beginObject()
-    w.key("system")
-    writeSystem(&w, system, profile)
-    w.key("connections")
-    w.beginArray()
-    for c in connections { writeConnection(&w, c) }
-    w.endArray()
-    w.endObject()
-    w.newline()
+    let w = JSONWriter(capacity: 1024 + connections.count * 800)
+    writeReport(w, system, profile, connections)
     return w.bytes
   }
 
-  static func writeSystem(_ w: inout JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {
+  /// Streams the report to `sink` in chunks of about `chunkSize` bytes (the last one smaller), so
+  /// a large report is never held whole: `katop --once --json` writes each chunk to stdout.
+  public static func render(
+    system: SystemInfo, profile: MiddleboxProfile, connections: [Connection], chunkSize: Int = 1 << 20,
+    sink: @escaping (UnsafeRawBufferPointer) -> Void
+  ) {
+    let w = JSONWriter(chunkSize: chunkSize, sink: sink)
+    writeReport(w, system, profile, connections)
+    w.flush()
+  }
+
+  static func writeReport(_ w: JSONWriter, _ system: SystemInfo, _ profile: MiddleboxProfile, _ connections: [Connection]) {
+    w.beginObject()
+    w.key("system")
+    writeSystem(w, system, profile)
+    w.key("connections")
+    w.beginArray()
+    for c in connections { writeConnection(w, c) }
+    w.endArray()
+    w.endObject()
+    w.newline()
+  }
+
+  static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {
     w.beginObject()
     w.key("hostname"); w.string(s.hostname)
     w.key("kernel"); w.string(s.kernel)
@@ -52,18 +67,18 @@ public enum JSONReport {
     w.endObject()
   }
 
-  static func writeEndpoint(_ w: inout JSONWriter, _ e: Endpoint) {
+  static func writeEndpoint(_ w: JSONWriter, _ e: Endpoint) {
     w.beginObject()
     w.key("address"); w.string(Format.address(e.address))
     w.key("port"); w.int(e.port)
     w.endObject()
   }
 
-  static func writeConnection(_ w: inout JSONWriter, _ c: Connection) {
+  static func writeConnection(_ w: JSONWriter, _ c: Connection) {
     let r = c.record
     w.beginObject()
-    w.key("local"); writeEndpoint(&w, r.local)
-    w.key("remote"); writeEndpoint(&w, r.remote)
+    w.key("local"); writeEndpoint(w, r.local)
+    w.key("remote"); writeEndpoint(w, r.remote)
     w.key("state"); w.string(r.state.kernelName)
     w.key("timer")
     w.beginObject()
@@ -72,7 +87,7 @@ public enum JSONReport {
     w.key("count"); w.int(r.timerCount)
     w.endObject()
     w.key("idleMs"); w.int(c.idleMs)
-    w.key("keepalive"); writeKeepalive(&w, c.keepalive)
+    w.key("keepalive"); writeKeepalive(w, c.keepalive)
     w.key("owner")
     if let o = c.owner {
       w.beginObject()
@@ -93,7 +108,7 @@ public enum JSONReport {
     w.key("send"); w.int(r.sendQueue)
     w.endObject()
     w.key("tcpInfo")
-    if let info = r.info { writeTCPInfo(&w, info) } else { w.null() }
+    if let info = r.info { writeTCPInfo(w, info) } else { w.null() }
     w.key("risks")
     w.beginArray()
     for risk in c.risks {
@@ -108,7 +123,7 @@ public enum JSONReport {
     w.endObject()
   }
 
-  static func writeKeepalive(_ w: inout JSONWriter, _ k: KeepaliveState) {
+  static func writeKeepalive(_ w: JSONWriter, _ k: KeepaliveState) {
     w.beginObject()
     w.key("enabled"); w.bool(k.enabled)
     w.key("idleSeconds"); w.int(k.idleSeconds)
@@ -122,7 +137,7 @@ public enum JSONReport {
     w.endObject()
   }
 
-  static func writeTCPInfo(_ w: inout JSONWriter, _ i: TCPInfo) {
+  static func writeTCPInfo(_ w: JSONWriter, _ i: TCPInfo) {
     w.beginObject()
     w.key("retransmits"); w.int(i.retransmits)
     w.key("probes"); w.int(i.probes)

@@ -1,138 +1,207 @@
 // A minimal streaming JSON writer into a byte buffer: no Foundation, no intermediate objects.
 // Callers write keys and values in order; commas are inserted by the writer.
+//
+// Speed (docs/performance.md): bytes go into one manually grown buffer (no Array append
+// bookkeeping per byte), commas come from a single "a value was just written" flag instead of a
+// per-container stack, and with a sink the buffer is handed out and reused every `chunkSize`
+// bytes, so a 100k-row report never sits in memory whole.
 
-struct JSONWriter {
-  private(set) var bytes: [UInt8] = []
-  /// Per open container: whether it already holds an element (a comma is due before the next).
-  private var hasElement: [Bool] = []
-  /// Set after a key: the next value follows the colon with no comma.
-  private var afterKey = false
+final class JSONWriter {
+  private var buffer: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  private var count = 0
+  /// Set after a value or a closed container: a comma is due before the next element or key.
+  private var commaDue = false
+  /// Receives full chunks when set (streaming); otherwise the buffer grows.
+  private let sink: ((UnsafeRawBufferPointer) -> Void)?
+  private let chunkSize: Int
 
-  init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+  init(capacity: Int = 1024) {
+    self.capacity = max(capacity, 64)
+    buffer = .allocate(capacity: self.capacity)
+    sink = nil
+    chunkSize = 0
+  }
 
-  var string: String { String(decoding: bytes, as: UTF8.self) }
+  /// Streaming: `sink` gets the bytes in chunks of about `chunkSize`; call `flush()` at the end.
+  init(chunkSize: Int, sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+    self.chunkSize = max(chunkSize, 4096)
+    capacity = self.chunkSize + 4096
+    buffer = .allocate(capacity: capacity)
+    self.sink = sink
+  }
 
-  mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+  deinit { buffer.deallocate() }
 
-  private mutating func separate() {
-    if afterKey {
-      afterKey = false
-      return
+  /// Everything written so far (not yet flushed, when streaming).
+  var bytes: [UInt8] { Array(UnsafeBufferPointer(start: buffer, count: count)) }
+
+  var string: String { String(decoding: UnsafeBufferPointer(start: buffer, count: count), as: UTF8.self) }
+
+  /// Hands the buffered bytes to the sink (streaming only).
+  func flush() {
+    guard let sink, count > 0 else { return }
+    sink(UnsafeRawBufferPointer(start: buffer, count: count))
+    count = 0
+  }
+
+  /// Room for `n` more bytes: flushes a full chunk when streaming, else grows geometrically.
+  @inline(__always) private func reserve(_ n: Int) {
+    if count + n <= capacity { return }
+    makeRoom(n)
+  }
+
+  private func makeRoom(_ n: Int) {
+    if sink != nil && count >= chunkSize { flush() }
+    if count + n <= capacity { return }
+    let newCapacity = max(capacity * 2, count + n)
+    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+    grown.update(from: buffer, count: count)
+    buffer.deallocate()
+    buffer = grown
+    capacity = newCapacity
+  }
+
+  @inline(__always) private func put(_ b: UInt8) {
+    reserve(1)
+    buffer[count] = b
+    count += 1
+  }
+
+  @inline(__always) private func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+    reserve(bytes.count)
+    (buffer + count).update(from: base, count: bytes.count)
+    count += bytes.count
+  }
+
+  @inline(__always) private func separate() {
+    if commaDue { put(UInt8(ascii: ",")) }
+  }
+
+  func newline() { put(UInt8(ascii: "\n")) }
+
+  func beginObject() {
+    separate()
+    put(UInt8(ascii: "{"))
+    commaDue = false
+  }
+
+  func endObject() {
+    put(UInt8(ascii: "}"))
+    commaDue = true
+  }
+
+  func beginArray() {
+    separate()
+    put(UInt8(ascii: "["))
+    commaDue = false
+  }
+
+  func endArray() {
+    put(UInt8(ascii: "]"))
+    commaDue = true
+  }
+
+  func key(_ k: StaticString) {
+    let n = k.utf8CodeUnitCount
+    reserve(n + 4)
+    if commaDue {
+      buffer[count] = UInt8(ascii: ",")
+      count += 1
     }
-    if let last = hasElement.last {
-      if last { bytes.append(UInt8(ascii: ",")) }
-      hasElement[hasElement.count - 1] = true
-    }
+    buffer[count] = UInt8(ascii: "\"")
+    (buffer + count + 1).update(from: k.utf8Start, count: n)
+    buffer[count + n + 1] = UInt8(ascii: "\"")
+    buffer[count + n + 2] = UInt8(ascii: ":")
+    count += n + 3
+    commaDue = false
   }
 
-  mutating func beginObject() {
-    separate()
-    bytes.append(UInt8(ascii: "{"))
-    hasElement.append(false)
-  }
-
-  mutating func endObject() {
-    hasElement.removeLast()
-    bytes.append(UInt8(ascii: "}"))
-  }
-
-  mutating func beginArray() {
-    separate()
-    bytes.append(UInt8(ascii: "["))
-    hasElement.append(false)
-  }
-
-  mutating func endArray() {
-    hasElement.removeLast()
-    bytes.append(UInt8(ascii: "]"))
-  }
-
-  mutating func key(_ k: StaticString) {
-    separate()
-    bytes.append(UInt8(ascii: "\""))
-    k.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    bytes.append(UInt8(ascii: "\""))
-    bytes.append(UInt8(ascii: ":"))
-    afterKey = true
-  }
-
-  mutating func null() {
+  func null() {
     separate()
     appendASCII("null")
+    commaDue = true
   }
 
-  mutating func bool(_ v: Bool) {
+  func bool(_ v: Bool) {
     separate()
     appendASCII(v ? "true" : "false")
+    commaDue = true
   }
 
-  mutating func int<T: BinaryInteger>(_ v: T) {
+  func int<T: BinaryInteger>(_ v: T) {
     separate()
     appendDigits(v)
+    commaDue = true
   }
 
-  mutating func string(_ s: String) {
+  func string(_ s: String) {
     separate()
-    bytes.append(UInt8(ascii: "\""))
+    put(UInt8(ascii: "\""))
     appendEscaped(s)
-    bytes.append(UInt8(ascii: "\""))
+    put(UInt8(ascii: "\""))
+    commaDue = true
   }
 
   /// An integer written as a decimal string (64-bit values JavaScript cannot hold exactly).
-  mutating func decimalString<T: BinaryInteger>(_ v: T) {
+  func decimalString<T: BinaryInteger>(_ v: T) {
     separate()
-    bytes.append(UInt8(ascii: "\""))
+    put(UInt8(ascii: "\""))
     appendDigits(v)
-    bytes.append(UInt8(ascii: "\""))
+    put(UInt8(ascii: "\""))
+    commaDue = true
   }
 
   // Convenience for optional fields.
-  mutating func int<T: BinaryInteger>(_ v: T?) { if let v = v { int(v) } else { null() } }
-  mutating func bool(_ v: Bool?) { if let v = v { bool(v) } else { null() } }
+  func int<T: BinaryInteger>(_ v: T?) { if let v = v { int(v) } else { null() } }
+  func bool(_ v: Bool?) { if let v = v { bool(v) } else { null() } }
 
-  private mutating func appendASCII(_ s: StaticString) {
-    s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  private func appendASCII(_ s: StaticString) {
+    put(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
   }
 
-  private mutating func appendDigits<T: BinaryInteger>(_ v: T) {
-    if v == 0 {
-      bytes.append(UInt8(ascii: "0"))
-      return
-    }
+  @inline(__always) private func appendDigits<T: BinaryInteger>(_ v: T) {
     // Magnitude as UInt64 handles Int64.min; every field katop writes fits 64 bits.
-    var magnitude: UInt64
     if v < 0 {
-      bytes.append(UInt8(ascii: "-"))
-      magnitude = UInt64(truncatingIfNeeded: 0 - Int64(truncatingIfNeeded: v))
+      appendDigits(Int64(truncatingIfNeeded: v).magnitude, negative: true)
     } else {
-      magnitude = UInt64(truncatingIfNeeded: v)
+      appendDigits(UInt64(truncatingIfNeeded: v), negative: false)
     }
-    var count = 0
-    var rest = magnitude
-    repeat {
+  }
+
+  private func appendDigits(_ value: UInt64, negative: Bool) {
+    reserve(21)
+    if negative {
+      buffer[count] = UInt8(ascii: "-")
       count += 1
+    }
+    var digits = 1
+    var rest = value / 10
+    while rest > 0 {
+      digits += 1
       rest /= 10
-    } while rest > 0
-    let start = bytes.count
-    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
-    var position = start + count - 1
-    while magnitude > 0 {
-      bytes[position] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+    }
+    var magnitude = value
+    var position = count + digits - 1
+    repeat {
+      buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
       magnitude /= 10
       position -= 1
-    }
+    } while magnitude > 0
+    count += digits
   }
 
   private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
   /// RFC 8259 escaping: quote, backslash and control characters; also U+2028/U+2029 so the output
   /// is safe inside JavaScript source. Everything else is copied as UTF-8.
-  private mutating func appendEscaped(_ s: String) {
+  private func appendEscaped(_ s: String) {
     var s = s
     s.withUTF8 { appendEscaped(utf8: $0) }
   }
 
-  private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+  private func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
     // Copy runs of plain bytes in one append; escape the rest.
     var runStart = 0
     var i = 0
@@ -150,7 +219,7 @@ struct JSONWriter {
         i += 1
         continue
       }
-      if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+      if runStart < i { put(UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
       switch b {
       case 0x22: appendASCII("\\\"")
       case 0x5C: appendASCII("\\\\")
@@ -167,14 +236,14 @@ struct JSONWriter {
       i += 1
       runStart = i
     }
-    if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
+    if runStart < n { put(UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
   }
 
-  private mutating func appendUnicodeEscape(_ v: UInt16) {
+  private func appendUnicodeEscape(_ v: UInt16) {
     appendASCII("\\u")
-    bytes.append(JSONWriter.hex[Int(v >> 12) & 0xF])
-    bytes.append(JSONWriter.hex[Int(v >> 8) & 0xF])
-    bytes.append(JSONWriter.hex[Int(v >> 4) & 0xF])
-    bytes.append(JSONWriter.hex[Int(v) & 0xF])
+    put(JSONWriter.hex[Int(v >> 12) & 0xF])
+    put(JSONWriter.hex[Int(v >> 8) & 0xF])
+    put(JSONWriter.hex[Int(v >> 4) & 0xF])
+    put(JSONWriter.hex[Int(v) & 0xF])
   }
 }

@@ -55,7 +55,7 @@ public enum RiskRules {
 
   /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
   public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {
-    var risks: [Risk] = []
+    var risks: [Risk] = []  // empty arrays do not allocate: most rows stay that way
     if let r = checkNoKeepalive(c, profile) { risks.append(r) }
     if let r = checkKeepaliveTooSlow(c, profile, system) { risks.append(r) }
     if let r = checkProbesUnanswered(c) { risks.append(r) }
@@ -78,6 +78,7 @@ public enum RiskRules {
   static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile) -> Risk? {
     guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
+    guard idle * 2 >= timeoutMs else { return nil }  // before building any text: most rows stop here
     let fix = FixAdvisor.enableKeepalive(owner: c.owner, profile: p)
     if idle >= timeoutMs {
       let cmp = idle > timeoutMs ? ">" : ">="
@@ -86,14 +87,11 @@ public enum RiskRules {
         message: "idle \(idleText(idle)) \(cmp) \(timeoutText(p)), no keepalive: the middlebox has likely dropped this flow",
         fix: fix)
     }
-    if idle * 2 >= timeoutMs {
-      return Risk(
-        id: noKeepalive, severity: .warning,
-        message: "idle \(idleText(idle)) of \(timeoutText(p)), no keepalive: dropped if idle"
-          + " \(idleText(timeoutMs - idle)) more",
-        fix: fix)
-    }
-    return nil
+    return Risk(
+      id: noKeepalive, severity: .warning,
+      message: "idle \(idleText(idle)) of \(timeoutText(p)), no keepalive: dropped if idle"
+        + " \(idleText(timeoutMs - idle)) more",
+      fix: fix)
   }
 
   static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ system: SystemInfo?) -> Risk? {

@@ -27,13 +27,57 @@ public struct SortOrder: Hashable, Sendable {
   }
 
   /// Sorts in place; ties break on the socket cookie so the order is stable across refreshes.
+  ///
+  /// Connections are large values: instead of letting the sort move them around, it sorts small
+  /// (key, cookie, index) triples (numeric columns) or indices (text columns) and then gathers the
+  /// rows once, in order (docs/performance.md).
   public func sort(_ rows: inout [Connection]) {
+    if rows.count < 2 { return }
     let desc = descending
     let col = column
-    rows.sort { a, b in
-      let c = SortOrder.compare(a, b, col)
-      if c != 0 { return desc ? c > 0 : c < 0 }
-      return a.record.cookie < b.record.cookie
+    var order: [Int32]
+    if let keyOf = SortOrder.numericKey(col) {
+      var keyed: [(key: UInt64, cookie: UInt64, index: Int32)] = []
+      keyed.reserveCapacity(rows.count)
+      rows.withUnsafeBufferPointer { buffer in
+        for i in buffer.indices {
+          let key = keyOf(buffer[i])
+          keyed.append((desc ? ~key : key, buffer[i].record.cookie, Int32(truncatingIfNeeded: i)))
+        }
+      }
+      keyed.sort { a, b in a.key != b.key ? a.key < b.key : a.cookie < b.cookie }
+      order = keyed.map(\.index)
+    } else {
+      order = (0..<Int32(truncatingIfNeeded: rows.count)).map { $0 }
+      rows.withUnsafeBufferPointer { buffer in
+        order.sort { ia, ib in
+          let a = buffer[Int(ia)], b = buffer[Int(ib)]
+          let c = SortOrder.compare(a, b, col)
+          if c != 0 { return desc ? c > 0 : c < 0 }
+          return a.record.cookie < b.record.cookie
+        }
+      }
+    }
+    let sorted = rows.withUnsafeBufferPointer { buffer in order.map { buffer[Int($0)] } }
+    rows = sorted
+  }
+
+  /// For the numeric columns: a key whose unsigned order is `compare`'s order.
+  static func numericKey(_ col: SortColumn) -> ((Connection) -> UInt64)? {
+    func signed(_ v: Int64) -> UInt64 { UInt64(bitPattern: v) ^ (1 << 63) }
+    switch col {
+    case .state: return { UInt64($0.record.state.rawValue) }
+    case .idle: return { $0.idleMs ?? 0 }
+    case .keepalive: return { $0.keepalive.enabled == true ? 2 : ($0.keepalive.enabled == nil ? 1 : 0) }
+    case .timer: return { UInt64($0.record.timerExpiresMs) }
+    case .detect: return { signed($0.keepalive.detectInMs ?? Int64.max) }
+    case .risk:
+      // Severity (none = 0 ... critical = 3) in the top 2 bits, then idle time (clamped).
+      return { c in
+        let severity = UInt64((c.worstSeverity?.rawValue ?? -1) + 1)
+        return severity << 62 | min(c.idleMs ?? 0, (1 << 62) - 1)
+      }
+    case .local, .remote, .owner: return nil
     }
   }
 

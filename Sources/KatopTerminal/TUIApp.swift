@@ -40,6 +40,8 @@ public struct TUIConfig {
 }
 
 public final class TUIApp {
+  /// Refreshes are spaced at least this many times the last refresh's duration.
+  static let refreshCostFactor: UInt64 = 7
   let config: TUIConfig
   let worker: CollectionWorker
 
@@ -69,7 +71,13 @@ public final class TUIApp {
 
     var generation = 0
     var lastCollectStart = monotonicMs()
-    worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+    // First frame fast: the first collection skips the owner scan and socket settings (a cold
+    // scan of 100k fds takes ~1-2 s); the full collection follows at once (docs/performance.md).
+    var quickFirst = state.collectRequest
+    var fullPending = quickFirst.owners || quickFirst.socketOptions
+    quickFirst.owners = false
+    quickFirst.socketOptions = false
+    worker.submit(request: quickFirst, profile: state.profile, sort: state.sort, generation: generation)
     var dirty = true
     var buffer = ScreenBuffer(width: 0, height: 0)
 
@@ -89,9 +97,18 @@ public final class TUIApp {
           state.collectError = "\(error)"
         }
         dirty = true
+        if fullPending {
+          fullPending = false
+          worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+          lastCollectStart = now
+        }
       }
       let busy = worker.isBusy
-      if !busy && !state.paused && now &- lastCollectStart >= UInt64(state.intervalMs) {
+      // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.2 s of dump, analysis and
+      // sort): the next one waits at least `refreshCostFactor` times the last one's duration, so
+      // katop stays under ~15 % of a core whatever the interval (docs/performance.md).
+      let effectiveIntervalMs = max(UInt64(state.intervalMs), worker.lastDurationMs &* TUIApp.refreshCostFactor)
+      if !busy && !state.paused && now &- lastCollectStart >= effectiveIntervalMs {
         worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
         lastCollectStart = now
       }
@@ -172,6 +189,14 @@ final class CollectionWorker: @unchecked Sendable {
   private var started = false
   /// Touched only by the worker thread.
   private var lastSnapshot: Snapshot?
+  private var lastDuration: UInt64 = 0
+
+  /// Wall-clock milliseconds the last finished job took.
+  var lastDurationMs: UInt64 {
+    condition.lock()
+    defer { condition.unlock() }
+    return lastDuration
+  }
 
   init(collect: @escaping (CollectRequest) throws -> Snapshot, analyze: @escaping (Snapshot, MiddleboxProfile) -> [Connection]) {
     self.collect = collect
@@ -232,6 +257,7 @@ final class CollectionWorker: @unchecked Sendable {
       running = true
       condition.unlock()
 
+      let started = monotonicMs()
       let result: Result<(SystemInfo, [Connection]), Error>
       do {
         let snapshot: Snapshot
@@ -252,6 +278,7 @@ final class CollectionWorker: @unchecked Sendable {
 
       condition.lock()
       output = Output(generation: job.generation, sortedBy: job.sort, result: result)
+      lastDuration = monotonicMs() &- started
       running = false
       condition.unlock()
     }

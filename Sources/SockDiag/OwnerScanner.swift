@@ -15,6 +15,12 @@
 //   users' processes without privileges, kernel sockets) are remembered as unresolved so they do
 //   not force a rescan on every refresh; the next rescan (triggered by a new socket) retries them.
 // Vanishing processes and fds (ENOENT, ESRCH) and EACCES are normal and just skipped.
+//
+// Speed (docs/performance.md): processes are scanned on up to `Parallel.workerCount` threads
+// (readlinkat and getdents on /proc are kernel time that a second core halves); each process's fds
+// are kept as two arrays in the ascending order /proc lists them, so the cache is checked by
+// walking along instead of hashing, and a readlink costs no allocation (a per-worker buffer; the
+// inode digits are parsed in place).
 
 import Glibc
 import KatopModel
@@ -23,8 +29,10 @@ final class OwnerScanner {
   struct ProcessEntry {
     var command: String
     var uid: UInt32
-    /// fd number -> socket inode (0 = not a socket).
-    var fds: [Int32: UInt32]
+    /// Open fd numbers, ascending (the order /proc lists them).
+    var fds: [Int32]
+    /// Socket inode of each fd in `fds` (0 = not a socket).
+    var inodes: [UInt32]
   }
 
   private(set) var processes: [Int32: ProcessEntry] = [:]
@@ -41,9 +49,9 @@ final class OwnerScanner {
   var fullPassIntervalMs: UInt64 = 30_000
   private var lastFullPassMs: UInt64?
 
-  private static let socketPrefix: [UInt8] = Array("socket:[".utf8)
-  private let linkBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
-  deinit { linkBuffer.deallocate() }
+  static let socketPrefix: [UInt8] = Array("socket:[".utf8)
+  /// Up to this many wanted sockets, a rescan stops once all are found.
+  static let earlyStopLimit = 4096
 
   /// Owners of the given sockets' inodes (inode 0, i.e. TIME_WAIT / SYN_RECV minisockets, skipped).
   func owners(of sockets: [SocketRecord], nowMs: UInt64) -> [UInt32: Owner] {
@@ -63,6 +71,7 @@ final class OwnerScanner {
       }
       unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
     }
+    if ownerByInode.count == wanted.count && unresolvable.isEmpty { return ownerByInode }
     var result: [UInt32: Owner] = [:]
     result.reserveCapacity(wanted.count)
     for inode in wanted {
@@ -79,97 +88,69 @@ final class OwnerScanner {
   }
 
   private func rescan(wanted: Set<UInt32>, full: Bool) {
-    guard let procDir = opendir("/proc") else { return }
-    defer { closedir(procDir) }
-    var seen = Set<Int32>()
+    var pids: [Int32] = []
+    if let procDir = opendir("/proc") {
+      while let entry = readdir(procDir) {
+        if let pid = OwnerScanner.number(entry) { pids.append(pid) }
+      }
+      closedir(procDir)
+    }
+    // Few wanted sockets (a port filter): cheapest processes first (fewest fds, from the cache or
+    // the fd directory's size, which Linux >= 6.2 reports as the fd count) and stop as soon as
+    // every wanted inode is found. Many: biggest first, so the workers finish together.
+    let stopEarly = wanted.count <= OwnerScanner.earlyStopLimit
+    let previous = processes
+    let sizes = pids.map { pid -> Int in
+      if !full, let known = previous[pid] { return known.fds.count }
+      if !stopEarly { return 0 }
+      var st = stat()
+      return stat("/proc/\(pid)/fd", &st) == 0 ? Int(st.st_size) : 0
+    }
+    var order = Array(pids.indices)
+    order.sort { stopEarly ? sizes[$0] < sizes[$1] : sizes[$0] > sizes[$1] }
+    var results = [ProcessEntry?](repeating: nil, count: pids.count)
+    var workerStats = [(readlinks: Int, hits: Int)](repeating: (0, 0), count: Parallel.workerCount)
+    let found = FoundInodes()
+    results.withUnsafeMutableBufferPointer { out in
+      workerStats.withUnsafeMutableBufferPointer { stats in
+        let scratch = (0..<Parallel.workerCount).map { _ in FdScanner() }
+        Parallel.forEach(count: order.count) { worker, k in
+          let i = order[k]
+          let prior = full ? nil : previous[pids[i]]
+          let process = scratch[worker].scan(pid: pids[i], prior: prior, wanted: wanted)
+          out[i] = process
+          stats[worker].readlinks = scratch[worker].readlinks
+          stats[worker].hits = scratch[worker].hits
+          guard stopEarly, let process else { return false }
+          return found.add(process.inodes, wanted: wanted)
+        }
+      }
+    }
+    for s in workerStats {
+      readlinkCount += s.readlinks
+      cachedSocketHits += s.hits
+    }
+    // Owners in /proc order: the first process (and its lowest fd) holding an inode wins.
+    var newProcesses: [Int32: ProcessEntry] = [:]
+    newProcesses.reserveCapacity(pids.count)
     var newOwners: [UInt32: Owner] = [:]
     newOwners.reserveCapacity(wanted.count)
-    while let entry = readdir(procDir) {
-      guard let pid = OwnerScanner.number(entry) else { continue }
-      seen.insert(pid)
-      var process = processes[pid] ?? ProcessEntry(command: "", uid: 0, fds: [:])
-      if full { process.fds.removeAll(keepingCapacity: true) }
-      guard scanFds(pid: pid, process: &process, wanted: wanted) else {
-        processes[pid] = nil
+    for (i, pid) in pids.enumerated() {
+      guard let process = results[i] else {
+        // Skipped after an early stop: keep what is known (a vanished pid is dropped next time).
+        if stopEarly, let known = previous[pid] { newProcesses[pid] = known }
         continue
       }
-      var holdsSocket = false
-      for (fd, inode) in process.fds where inode != 0 && wanted.contains(inode) {
-        holdsSocket = true
-        if newOwners[inode] == nil {
-          newOwners[inode] = Owner(pid: pid, command: "", uid: 0, fd: fd)
+      newProcesses[pid] = process
+      for k in process.inodes.indices {
+        let inode = process.inodes[k]
+        if inode != 0 && newOwners[inode] == nil && wanted.contains(inode) {
+          newOwners[inode] = Owner(pid: pid, command: process.command, uid: process.uid, fd: process.fds[k])
         }
       }
-      if holdsSocket { refreshIdentity(pid: pid, process: &process) }
-      processes[pid] = process
     }
-    for pid in processes.keys where !seen.contains(pid) { processes[pid] = nil }
-    for (inode, owner) in newOwners {
-      guard let process = processes[owner.pid] else { continue }
-      newOwners[inode] = Owner(pid: owner.pid, command: process.command, uid: process.uid, fd: owner.fd)
-    }
+    processes = newProcesses
     ownerByInode = newOwners
-  }
-
-  /// Lists /proc/PID/fd and readlinks the fds that need it. False when the process is gone or
-  /// unreadable.
-  private func scanFds(pid: Int32, process: inout ProcessEntry, wanted: Set<UInt32>) -> Bool {
-    let dirFd = open("/proc/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dirFd < 0 { return false }  // ENOENT, EACCES, ESRCH: normal
-    guard let dir = fdopendir(dirFd) else {
-      close(dirFd)
-      return false
-    }
-    defer { closedir(dir) }
-    var current: [Int32: UInt32] = [:]
-    current.reserveCapacity(process.fds.count)
-    while let entry = readdir(dir) {
-      guard let fd = OwnerScanner.number(entry) else { continue }
-      if let cached = process.fds[fd], cached != 0, wanted.contains(cached) {
-        current[fd] = cached
-        cachedSocketHits += 1
-        continue
-      }
-      let inode = withUnsafePointer(to: &entry.pointee.d_name) { namePointer in
-        namePointer.withMemoryRebound(to: CChar.self, capacity: 256) { name in
-          readSocketInode(dirFd: dirFd, name: name)
-        }
-      }
-      if let inode { current[fd] = inode }  // nil: the fd vanished meanwhile
-    }
-    process.fds = current
-    return true
-  }
-
-  /// readlinkat(dirFd, name): the inode of "socket:[INODE]", 0 for another kind of fd, nil when
-  /// the link could not be read.
-  private func readSocketInode(dirFd: Int32, name: UnsafePointer<CChar>) -> UInt32? {
-    readlinkCount += 1
-    let n = readlinkat(dirFd, name, linkBuffer, 64)
-    if n <= 0 { return nil }
-    let prefix = OwnerScanner.socketPrefix
-    guard n > prefix.count + 1 else { return 0 }
-    return linkBuffer.withMemoryRebound(to: UInt8.self, capacity: 64) { link -> UInt32 in
-      for i in 0..<prefix.count where link[i] != prefix[i] { return 0 }
-      var value: UInt64 = 0
-      var i = prefix.count
-      while i < n, link[i] >= 48, link[i] <= 57, value <= UInt64(UInt32.max) {
-        value = value * 10 + UInt64(link[i] - 48)
-        i += 1
-      }
-      guard i < n, link[i] == 93, value <= UInt64(UInt32.max) else { return 0 }  // ']'
-      return UInt32(value)
-    }
-  }
-
-  /// Command (/proc/PID/comm) and owning uid (owner of /proc/PID). Re-read on every rescan
-  /// that finds sockets in the process, so a reused pid does not keep an old name.
-  private func refreshIdentity(pid: Int32, process: inout ProcessEntry) {
-    if let comm = SystemCalls.readString("/proc/\(pid)/comm") {
-      process.command = String(comm.prefix { $0 != "\n" })
-    }
-    var st = stat()
-    if stat("/proc/\(pid)", &st) == 0 { process.uid = st.st_uid }
   }
 
   /// A directory entry's name as a non-negative decimal number (a pid or an fd), else nil.
@@ -187,5 +168,118 @@ final class OwnerScanner {
         return Int32(value)
       }
     }
+  }
+}
+
+/// Wanted inodes found so far by all workers (early stop for small, filtered requests).
+final class FoundInodes: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private var inodes = Set<UInt32>()
+
+  init() { pthread_mutex_init(mutex, nil) }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  /// Adds the wanted ones among `candidates`; true once every wanted inode has been found.
+  func add(_ candidates: [UInt32], wanted: Set<UInt32>) -> Bool {
+    var mine: [UInt32] = []
+    for inode in candidates where inode != 0 && wanted.contains(inode) { mine.append(inode) }
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    for inode in mine { inodes.insert(inode) }
+    return inodes.count == wanted.count
+  }
+}
+
+/// One worker's scanner: its own readlink buffer and counters.
+final class FdScanner {
+  private let linkBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+  private(set) var readlinks = 0
+  private(set) var hits = 0
+
+  deinit { linkBuffer.deallocate() }
+
+  /// Lists /proc/PID/fd and readlinks the fds that need it (not cached as a socket that is still
+  /// wanted). nil when the process is gone or unreadable. Re-reads the command and uid when the
+  /// process holds a wanted socket, so a reused pid does not keep an old name.
+  func scan(pid: Int32, prior: OwnerScanner.ProcessEntry?, wanted: Set<UInt32>) -> OwnerScanner.ProcessEntry? {
+    let dirFd = open("/proc/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dirFd < 0 { return nil }  // ENOENT, EACCES, ESRCH: normal
+    guard let dir = fdopendir(dirFd) else {
+      close(dirFd)
+      return nil
+    }
+    defer { closedir(dir) }
+    var process = prior ?? OwnerScanner.ProcessEntry(command: "", uid: 0, fds: [], inodes: [])
+    let oldFds = process.fds
+    let oldInodes = process.inodes
+    var fds: [Int32] = []
+    var inodes: [UInt32] = []
+    fds.reserveCapacity(oldFds.count + 16)
+    inodes.reserveCapacity(oldFds.count + 16)
+    var cursor = 0  // walks oldFds alongside the listing (both ascending)
+    var lastFd: Int32 = -1
+    var holdsWanted = false
+    while let entry = readdir(dir) {
+      guard let fd = OwnerScanner.number(entry) else { continue }
+      if fd < lastFd { cursor = 0 }  // /proc lists fds ascending; if not, restart (misses only cost a readlink)
+      lastFd = fd
+      while cursor < oldFds.count && oldFds[cursor] < fd { cursor += 1 }
+      if cursor < oldFds.count && oldFds[cursor] == fd {
+        let cached = oldInodes[cursor]
+        if cached != 0 && wanted.contains(cached) {
+          fds.append(fd)
+          inodes.append(cached)
+          hits += 1
+          holdsWanted = true
+          continue
+        }
+      }
+      let inode = withUnsafePointer(to: &entry.pointee.d_name) { namePointer in
+        namePointer.withMemoryRebound(to: CChar.self, capacity: 256) { name in
+          readSocketInode(dirFd: dirFd, name: name)
+        }
+      }
+      guard let inode else { continue }  // the fd vanished meanwhile
+      fds.append(fd)
+      inodes.append(inode)
+      if inode != 0 && !holdsWanted && wanted.contains(inode) { holdsWanted = true }
+    }
+    process.fds = fds
+    process.inodes = inodes
+    if holdsWanted { refreshIdentity(pid: pid, process: &process) }
+    return process
+  }
+
+  /// readlinkat(dirFd, name): the inode of "socket:[INODE]", 0 for another kind of fd, nil when
+  /// the link could not be read.
+  private func readSocketInode(dirFd: Int32, name: UnsafePointer<CChar>) -> UInt32? {
+    readlinks += 1
+    let n = linkBuffer.withMemoryRebound(to: CChar.self, capacity: 64) { readlinkat(dirFd, name, $0, 64) }
+    if n <= 0 { return nil }
+    let prefix = OwnerScanner.socketPrefix
+    guard n > prefix.count + 1 else { return 0 }
+    let link = linkBuffer
+    for i in 0..<prefix.count where link[i] != prefix[i] { return 0 }
+    var value: UInt64 = 0
+    var i = prefix.count
+    while i < n, link[i] >= 48, link[i] <= 57, value <= UInt64(UInt32.max) {
+      value = value * 10 + UInt64(link[i] - 48)
+      i += 1
+    }
+    guard i < n, link[i] == 93, value <= UInt64(UInt32.max) else { return 0 }  // ']'
+    return UInt32(value)
+  }
+
+  /// Command (/proc/PID/comm) and owning uid (owner of /proc/PID).
+  private func refreshIdentity(pid: Int32, process: inout OwnerScanner.ProcessEntry) {
+    if let comm = SystemCalls.readString("/proc/\(pid)/comm") {
+      process.command = String(comm.prefix { $0 != "\n" })
+    }
+    var st = stat()
+    if stat("/proc/\(pid)", &st) == 0 { process.uid = st.st_uid }
   }
 }

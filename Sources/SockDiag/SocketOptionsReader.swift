@@ -4,9 +4,10 @@
 // keep the socket alive). Needs ptrace rights over the owner (root / CAP_SYS_PTRACE); failures
 // (EPERM, ESRCH, EBADF ...) just leave the socket out.
 //
-// Cost: ~9 syscalls per socket. Results are cached by socket cookie (plus inode) for `ttlMs`
-// (default 5 s), so a TUI refreshing every second re-reads each socket about every 5 s; settings
-// rarely change, and `invalidate()` forgets everything (e.g. after katop itself changed a socket).
+// Cost: ~9 syscalls per socket; processes are read in parallel on up to Parallel.workerCount threads. Results are cached by socket cookie (plus inode) for `ttlMs`
+// (default 5 s), so a TUI refreshing every second re-reads each socket about every 5 s; at most
+// `maxRefreshPerCall` (2000) stale entries are re-read per call, so with 50k relevant sockets a
+// cycle takes ~25 s instead; settings rarely change, and `invalidate()` forgets everything (e.g. after katop itself changed a socket).
 
 import CKatopNetlink
 import Glibc
@@ -20,6 +21,9 @@ final class SocketOptionsReader {
   }
 
   var ttlMs: UInt64 = 5000
+  /// Stale cache entries re-read per call at most (new sockets are always read): 100k sockets
+  /// would otherwise cost ~0.1 s of syscalls per second at a 5 s TTL (docs/performance.md).
+  var maxRefreshPerCall = 2000
   private var cache: [UInt64: CacheEntry] = [:]
   /// Sockets read from the kernel (not the cache) by the last call.
   private(set) var lastReadCount = 0
@@ -38,31 +42,55 @@ final class SocketOptionsReader {
     var result: [UInt32: SocketOptions] = [:]
     var nextCache: [UInt64: CacheEntry] = [:]
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
+    var refreshBudget = maxRefreshPerCall
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
       guard let owner = owners[socket.inode] else { continue }
-      if let entry = cache[socket.cookie], entry.inode == socket.inode, nowMs &- entry.readAtMs < ttlMs {
-        result[socket.inode] = entry.options
-        nextCache[socket.cookie] = entry
-        continue
+      if let entry = cache[socket.cookie], entry.inode == socket.inode {
+        // Fresh, or stale but this call's re-read budget is spent: keep the cached values.
+        if nowMs &- entry.readAtMs < ttlMs || refreshBudget <= 0 {
+          result[socket.inode] = entry.options
+          nextCache[socket.cookie] = entry
+          continue
+        }
+        refreshBudget -= 1
       }
       pending[owner.pid, default: []].append((owner.fd, socket.inode, socket.cookie))
     }
-    for (pid, targets) in pending {
-      let pidfd = katop_pidfd_open(pid, 0)
-      if pidfd < 0 { continue }  // ESRCH (gone), EPERM, ENOSYS: leave these out
-      defer { close(pidfd) }
-      for target in targets {
-        let duplicate = katop_pidfd_getfd(pidfd, target.fd, 0)
-        if duplicate < 0 {
-          if errno == EPERM || errno == ESRCH { break }  // the whole process is off limits / gone
-          continue  // EBADF: the fd closed meanwhile
+    // One pidfd per process; processes are read in parallel, biggest first (docs/performance.md).
+    let groups = pending.sorted { $0.value.count > $1.value.count }
+    var found = [[(inode: UInt32, cookie: UInt64, options: SocketOptions)]](repeating: [], count: groups.count)
+    var reads = [Int](repeating: 0, count: groups.count)
+    found.withUnsafeMutableBufferPointer { out in
+      reads.withUnsafeMutableBufferPointer { readCounts in
+        Parallel.forEach(count: groups.count) { _, i in
+          let (pid, targets) = groups[i]
+          let pidfd = katop_pidfd_open(pid, 0)
+          if pidfd < 0 { return false }  // ESRCH (gone), EPERM, ENOSYS: leave these out
+          defer { close(pidfd) }
+          var local: [(inode: UInt32, cookie: UInt64, options: SocketOptions)] = []
+          local.reserveCapacity(targets.count)
+          for target in targets {
+            let duplicate = katop_pidfd_getfd(pidfd, target.fd, 0)
+            if duplicate < 0 {
+              if errno == EPERM || errno == ESRCH { break }  // the whole process is off limits / gone
+              continue  // EBADF: the fd closed meanwhile
+            }
+            let options = SocketOptionsReader.read(duplicate: duplicate, inode: target.inode)
+            close(duplicate)
+            readCounts[i] += 1
+            guard let options else { continue }
+            local.append((target.inode, target.cookie, options))
+          }
+          out[i] = local
+          return false
         }
-        let options = SocketOptionsReader.read(duplicate: duplicate, inode: target.inode)
-        close(duplicate)
-        lastReadCount += 1
-        guard let options else { continue }
-        result[target.inode] = options
-        nextCache[target.cookie] = CacheEntry(inode: target.inode, options: options, readAtMs: nowMs)
+      }
+    }
+    lastReadCount = reads.reduce(0, +)
+    for list in found {
+      for item in list {
+        result[item.inode] = item.options
+        nextCache[item.cookie] = CacheEntry(inode: item.inode, options: item.options, readAtMs: nowMs)
       }
     }
     cache = nextCache

@@ -1,6 +1,7 @@
 // The katop command: parses options, then runs the one-shot report or the TUI.
 import ArgumentParser
 import Foundation
+import Glibc
 import KatopModel
 import KatopTerminal
 import KatopUI
@@ -109,13 +110,34 @@ struct Katop: ParsableCommand {
     let collector = Collector(source: source)
     let snapshot = try collector.collect(request)
     let profile = chosenProfile
-    var rows = Analyzer.analyze(snapshot, profile: profile).filter(filter.matches)
+    var rows = Analyzer.analyze(snapshot, profile: profile)
+    let filter = self.filter
+    if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
     sortOrder.sort(&rows)
-    let text =
-      json
-      ? JSONReport.render(system: snapshot.system, profile: profile, connections: rows)
-      : TableReport.render(system: snapshot.system, profile: profile, connections: rows)
-    FileHandle.standardOutput.write(Data(text.utf8))
-    if !text.hasSuffix("\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    if json {
+      // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
+      JSONReport.render(system: snapshot.system, profile: profile, connections: rows) { chunk in
+        Katop.writeAll(chunk)
+      }
+      return
+    }
+    var text = TableReport.render(system: snapshot.system, profile: profile, connections: rows)
+    if !text.hasSuffix("\n") { text += "\n" }
+    text.withUTF8 { Katop.writeAll(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// write(2) to stdout until done; stops quietly on EPIPE and other errors (like a closed pager).
+  static func writeAll(_ bytes: UnsafeRawBufferPointer) {
+    guard var base = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+      let n = Glibc.write(STDOUT_FILENO, base, left)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      base += n
+      left -= n
+    }
   }
 }
