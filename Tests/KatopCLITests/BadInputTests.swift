@@ -12,7 +12,8 @@ final class BadInputTests: XCTestCase {
       (["--once", "--port", "80,"], "port"),
       (["--once", "--port"], "--port"),
       (["--once", "--profile", "nowhere"], "nowhere"),
-      (["--once", "--idle-timeout", "-5"], "-5"),
+      (["--once", "--idle-timeout", "-5"], "--idle-timeout"),  // "-5" reads as an option: missing value
+      (["--once", "--idle-timeout=-5"], "-5"),
       (["--once", "--idle-timeout", "nan"], "nan"),
       (["--once", "--idle-timeout", "inf"], "inf"),
       (["--once", "--idle-timeout"], "--idle-timeout"),

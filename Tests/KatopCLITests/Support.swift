@@ -31,43 +31,54 @@ struct RunResult {
 
 /// Runs a program to completion with a timeout, capturing both streams into temporary files
 /// (pipes would stay open in daemons the program leaves behind, such as a tmux server).
+/// posix_spawn + waitpid rather than Foundation.Process: Process sometimes never noticed that a
+/// short-lived child (the tmux client) had exited, leaving it a zombie and the test hung.
 func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: path)
-  p.arguments = args
   var environment = env ?? ProcessInfo.processInfo.environment
   environment["SWIFT_BACKTRACE"] = "enable=no"
-  p.environment = environment
   let dir = FileManager.default.temporaryDirectory
   let tag = "katop-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-  let outURL = dir.appendingPathComponent(tag + ".out"), errURL = dir.appendingPathComponent(tag + ".err")
-  FileManager.default.createFile(atPath: outURL.path, contents: nil)
-  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  let outPath = dir.appendingPathComponent(tag + ".out").path, errPath = dir.appendingPathComponent(tag + ".err").path
   defer {
-    try? FileManager.default.removeItem(at: outURL)
-    try? FileManager.default.removeItem(at: errURL)
+    unlink(outPath)
+    unlink(errPath)
   }
-  let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-  p.standardOutput = out
-  p.standardError = err
-  p.standardInput = FileHandle.nullDevice
-  try p.run()
-  try? out.close()
-  try? err.close()
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  let argv = ([path] + args).map { strdup($0) } + [nil]
+  let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+  defer {
+    argv.forEach { free($0) }
+    envp.forEach { free($0) }
+  }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+  guard rc == 0 else {
+    throw NSError(domain: "katop-test", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot run \(path): \(String(cString: strerror(rc)))"])
+  }
   let deadline = Date().addingTimeInterval(timeout)
-  while p.isRunning {
+  var status: Int32 = 0
+  while true {
+    let r = waitpid(pid, &status, WNOHANG)
+    if r == pid { break }
+    if r < 0 && errno != EINTR { break }
     if Date() > deadline {
-      p.terminate()
-      p.waitUntilExit()
+      kill(pid, SIGKILL)
+      _ = waitpid(pid, &status, 0)
       throw NSError(domain: "katop-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args) timed out"])
     }
-    usleep(5000)
+    usleep(2000)
   }
-  p.waitUntilExit()
+  // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (the macros do not import).
+  let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
   return RunResult(
-    status: p.terminationStatus,
-    stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-    stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+    status: exitStatus,
+    stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),
+    stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self))
 }
 
 /// A `katop-fixture` process holding loopback connections until it is stopped.
