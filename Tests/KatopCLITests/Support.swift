@@ -49,6 +49,8 @@ func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, 
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
   posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
   posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  // The child must not inherit the test's sockets (katop would see itself as their owner).
+  markDescriptorsCloseOnExec()
   let argv = ([path] + args).map { strdup($0) } + [nil]
   let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
   defer {
@@ -79,6 +81,21 @@ func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, 
     status: exitStatus,
     stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),
     stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self))
+}
+
+/// Sets FD_CLOEXEC on every descriptor above stderr (posix_spawn children inherit the rest).
+func markDescriptorsCloseOnExec() {
+  guard let dir = opendir("/proc/self/fd") else { return }
+  defer { closedir(dir) }
+  var fds: [Int32] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    if let fd = Int32(name), fd > 2 { fds.append(fd) }
+  }
+  for fd in fds {
+    let flags = fcntl(fd, F_GETFD)
+    if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+  }
 }
 
 /// A `katop-fixture` process holding loopback connections until it is stopped.
