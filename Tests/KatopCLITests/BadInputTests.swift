@@ -22,6 +22,18 @@ final class BadInputTests: XCTestCase {
       (["--once", "--source", "carrier-pigeon"], "carrier-pigeon"),
       (["--interval", "0"], "0"),
       (["--json"], "--once"),
+      (["--interval", "abc"], "abc"),
+      (["--interval", "9999"], "9999"),
+      (["--once", "--risky=yes"], "--risky"),
+      (["--once", "--reverse=1"], "--reverse"),
+      (["--once", "--no-owners=x"], "--no-owners"),
+      (["--no-color=1"], "--no-color"),
+      (["--ascii=1"], "--ascii"),
+      (["--once", "--sort"], "--sort"),
+      (["--once", "--state"], "--state"),
+      (["--once", "--profile"], "--profile"),
+      (["--once", "--source"], "--source"),
+      (["--theme"], "--theme"),
       (["--bogus"], "--bogus"),
     ]
     for (args, mention) in cases {
