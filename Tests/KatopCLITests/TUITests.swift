@@ -12,7 +12,7 @@ final class TUITests: XCTestCase {
     let p = try FixtureProcess(["--port", "0", "--connections", "3"])
     let q = try FixtureProcess(["--port", "0", "--connections", "3"])
     defer { p.stop(); q.stop() }
-    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local")
+    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local --state established --state listen")  // TIME-WAIT left by earlier tests could push the fixtures off screen
     defer { t.kill() }
     try t.waitFor("both fixtures on the first screen") { s in
       self.rows(s, port: p.port).count >= 6 && self.rows(s, port: q.port).count >= 6
