@@ -133,18 +133,32 @@ public final class Collector {
   private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
     throws -> Bool
   {
-    let socket = try netlink ?? openNetlink()
+    var socket = try netlink ?? openNetlink()
     netlink = socket
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
     let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
     var interrupted = false
     for family in [NetlinkConstants.afInet, NetlinkConstants.afInet6] {
-      do {
-        interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
-          || interrupted
-      } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
-        // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
-        notes.append("IPv6 sock_diag unavailable (\(SystemCalls.errnoName(code))): IPv6 sockets missing")
+      let before = sockets.count
+      var retries = 0
+      while true {
+        do {
+          interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
+            || interrupted
+        } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
+          // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
+          notes.append("IPv6 sock_diag unavailable (\(SystemCalls.errnoName(code))): IPv6 sockets missing")
+        } catch CollectorError.netlinkReceive(let code) where code == ENOBUFS && retries < 2 {
+          // The reply overran the receive queue: what arrived is incomplete and the socket may
+          // still hold stale datagrams. Start this family again on a fresh socket.
+          retries += 1
+          sockets.removeSubrange(before...)
+          netlink = nil
+          socket = try openNetlink()
+          netlink = socket
+          continue
+        }
+        break
       }
     }
     if !kernelFilter { Collector.filterPorts(request.ports, &sockets) }

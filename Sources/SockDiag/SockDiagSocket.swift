@@ -16,6 +16,9 @@ final class SockDiagSocket {
   let fd: Int32
   private var sequence: UInt32
   private let buffer: UnsafeMutableRawBufferPointer
+  /// Test seam: stands in for recv(2). Gets the receive buffer and the dump's sequence number,
+  /// returns the byte count written or -errno (kernel surprises: NLMSG_ERROR, ENOBUFS ...).
+  var receiveOverride: ((UnsafeMutableRawBufferPointer, UInt32) -> Int)?
 
   init() throws {
     let fd = socket(katop_AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
@@ -58,7 +61,16 @@ final class SockDiagSocket {
     var parser = NetlinkDumpParser(expectedSequence: sequence)
     let truncFlag = Int32(MSG_TRUNC)
     while !parser.done {
-      let n = recv(fd, buffer.baseAddress, buffer.count, truncFlag)
+      var n: Int
+      if let fake = receiveOverride {
+        n = fake(buffer, sequence)
+        if n < 0 {
+          errno = Int32(-n)
+          n = -1
+        }
+      } else {
+        n = recv(fd, buffer.baseAddress, buffer.count, truncFlag)
+      }
       if n < 0 {
         if errno == EINTR { continue }
         throw CollectorError.netlinkReceive(errno: errno)

@@ -29,14 +29,16 @@ struct RunResult {
   var stderr: String
 }
 
-/// Runs a program to completion with a timeout, capturing both streams into temporary files.
-/// posix_spawn + waitpid rather than Foundation's Process: Process reports a child as running
-/// while a daemon it left behind (a tmux server) still holds inherited descriptors.
+/// Runs a program to completion with a timeout, capturing both streams into temporary files
+/// (pipes would stay open in daemons the program leaves behind, such as a tmux server).
+/// posix_spawn + waitpid rather than Foundation.Process: Process sometimes never noticed that a
+/// short-lived child (the tmux client) had exited, leaving it a zombie and the test hung.
 func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, timeout: TimeInterval = 60) throws -> RunResult {
   var environment = env ?? ProcessInfo.processInfo.environment
   environment["SWIFT_BACKTRACE"] = "enable=no"
-  let tag = "/tmp/katop-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-  let outPath = tag + ".out", errPath = tag + ".err"
+  let dir = FileManager.default.temporaryDirectory
+  let tag = "katop-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+  let outPath = dir.appendingPathComponent(tag + ".out").path, errPath = dir.appendingPathComponent(tag + ".err").path
   defer {
     unlink(outPath)
     unlink(errPath)
@@ -47,34 +49,53 @@ func runProcess(_ path: String, _ args: [String], env: [String: String]? = nil, 
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
   posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
   posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-  let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-  let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+  // The child must not inherit the test's sockets (katop would see itself as their owner).
+  markDescriptorsCloseOnExec()
+  let argv = ([path] + args).map { strdup($0) } + [nil]
+  let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
   defer {
-    for p in argv { free(p) }
-    for p in envp { free(p) }
+    argv.forEach { free($0) }
+    envp.forEach { free($0) }
   }
   var pid: pid_t = 0
   let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
-  guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+  guard rc == 0 else {
+    throw NSError(domain: "katop-test", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot run \(path): \(String(cString: strerror(rc)))"])
+  }
   let deadline = Date().addingTimeInterval(timeout)
   var status: Int32 = 0
   while true {
     let r = waitpid(pid, &status, WNOHANG)
     if r == pid { break }
-    if r < 0 && errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+    if r < 0 && errno != EINTR { break }
     if Date() > deadline {
       kill(pid, SIGKILL)
-      waitpid(pid, &status, 0)
+      _ = waitpid(pid, &status, 0)
       throw NSError(domain: "katop-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(path) \(args) timed out"])
     }
     usleep(2000)
   }
-  // Exit status, or 128 + signal like a shell.
-  let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-  func read(_ p: String) -> String {
-    String(decoding: FileManager.default.contents(atPath: p) ?? Data(), as: UTF8.self)
+  // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (the macros do not import).
+  let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+  return RunResult(
+    status: exitStatus,
+    stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),
+    stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self))
+}
+
+/// Sets FD_CLOEXEC on every descriptor above stderr (posix_spawn children inherit the rest).
+func markDescriptorsCloseOnExec() {
+  guard let dir = opendir("/proc/self/fd") else { return }
+  defer { closedir(dir) }
+  var fds: [Int32] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    if let fd = Int32(name), fd > 2 { fds.append(fd) }
   }
-  return RunResult(status: code, stdout: read(outPath), stderr: read(errPath))
+  for fd in fds {
+    let flags = fcntl(fd, F_GETFD)
+    if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+  }
 }
 
 /// A `katop-fixture` process holding loopback connections until it is stopped.

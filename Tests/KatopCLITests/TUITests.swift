@@ -12,8 +12,7 @@ final class TUITests: XCTestCase {
     let p = try FixtureProcess(["--port", "0", "--connections", "3"])
     let q = try FixtureProcess(["--port", "0", "--connections", "3"])
     defer { p.stop(); q.stop() }
-    // Start on both ports (a busy host has more sockets than fit on one screen), then narrow to P.
-    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local --port \(p.port),\(q.port)")
+    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local --state established --state listen")  // TIME-WAIT left by earlier tests could push the fixtures off screen
     defer { t.kill() }
     try t.waitFor("both fixtures on the first screen") { s in
       self.rows(s, port: p.port).count >= 6 && self.rows(s, port: q.port).count >= 6
@@ -28,34 +27,6 @@ final class TUITests: XCTestCase {
     XCTAssertGreaterThanOrEqual(rows(screen, port: p.port).count, 7, "6 connected sockets + the listener:\n\(screen)")
     try t.send("q")
     XCTAssertTrue(t.waitForExit(), "katop did not exit on q")
-    XCTAssertEqual(t.alternateOn, "0")
-  }
-
-  /// 80x24: header, table and hints readable; Enter on a risky connection shows why and the fix.
-  func testDetailOfRiskyConnectionAt80x24() throws {
-    try Binaries.require(Binaries.katop)
-    let p = try FixtureProcess(["--port", "0", "--connections", "2"])
-    defer { p.stop() }
-    Thread.sleep(forTimeInterval: 1.5)
-    let t = try TmuxSession(width: 80, height: 24, command: "\(Binaries.katop) --idle-timeout 1 --risky --port \(p.port)")
-    defer { t.kill() }
-    let table = try t.waitFor("risky rows") { $0.contains("no-keepalive") }
-    let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
-    XCTAssertTrue(lines.first?.hasPrefix("katop") ?? false, table)
-    XCTAssertTrue(table.contains("filter ports \(p.port)"), table)
-    XCTAssertTrue(lines.contains { $0.contains("Local") && $0.contains("State") && $0.contains("Risk") }, table)
-    XCTAssertTrue(lines.last { !$0.isEmpty }?.contains("Help") ?? false, "hint bar missing:\n\(table)")
-    XCTAssertTrue(lines.allSatisfy { $0.count <= 80 })
-    try t.send("Enter")
-    let detail = try t.waitFor("the detail view") { $0.contains("Risks (") }
-    XCTAssertTrue(detail.contains("no-keepalive"), detail)
-    XCTAssertTrue(detail.contains("idle timeout"), "the reason names the timeout:\n\(detail)")
-    XCTAssertTrue(detail.contains("fix:"), detail)
-    XCTAssertTrue(detail.contains("katop-fixture"), "the fix names the owner:\n\(detail)")
-    try t.send("Escape")
-    try t.waitFor("back to the table") { $0.contains("Local") && !$0.contains("Risks (") }
-    try t.send("q")
-    XCTAssertTrue(t.waitForExit())
     XCTAssertEqual(t.alternateOn, "0")
   }
 
