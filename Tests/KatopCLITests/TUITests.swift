@@ -30,6 +30,34 @@ final class TUITests: XCTestCase {
     XCTAssertEqual(t.alternateOn, "0")
   }
 
+  /// 80x24: header, table and hints readable; Enter on a risky connection shows why and the fix.
+  func testDetailOfRiskyConnectionAt80x24() throws {
+    try Binaries.require(Binaries.katop)
+    let p = try FixtureProcess(["--port", "0", "--connections", "2"])
+    defer { p.stop() }
+    Thread.sleep(forTimeInterval: 1.5)
+    let t = try TmuxSession(width: 80, height: 24, command: "\(Binaries.katop) --idle-timeout 1 --risky --port \(p.port)")
+    defer { t.kill() }
+    let table = try t.waitFor("risky rows") { $0.contains("no-keepalive") }
+    let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
+    XCTAssertTrue(lines.first?.hasPrefix("katop") ?? false, table)
+    XCTAssertTrue(table.contains("filter ports \(p.port)"), table)
+    XCTAssertTrue(lines.contains { $0.contains("Local") && $0.contains("State") && $0.contains("Risk") }, table)
+    XCTAssertTrue(lines.last { !$0.isEmpty }?.contains("Help") ?? false, "hint bar missing:\n\(table)")
+    XCTAssertTrue(lines.allSatisfy { $0.count <= 80 })
+    try t.send("Enter")
+    let detail = try t.waitFor("the detail view") { $0.contains("Risks (") }
+    XCTAssertTrue(detail.contains("no-keepalive"), detail)
+    XCTAssertTrue(detail.contains("idle timeout"), "the reason names the timeout:\n\(detail)")
+    XCTAssertTrue(detail.contains("fix:"), detail)
+    XCTAssertTrue(detail.contains("katop-fixture"), "the fix names the owner:\n\(detail)")
+    try t.send("Escape")
+    try t.waitFor("back to the table") { $0.contains("Local") && !$0.contains("Risks (") }
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit())
+    XCTAssertEqual(t.alternateOn, "0")
+  }
+
   func signalEndsKatop(_ signal: Int32) throws {
     try Binaries.require(Binaries.katop)
     let t = try TmuxSession(width: 100, height: 30, command: "\(Binaries.katop)")
