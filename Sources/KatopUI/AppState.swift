@@ -171,10 +171,13 @@ public struct AppState: Sendable {
     n.total = list.count
     for c in list {
       if c.record.state == .established { n.established += 1 }
-      switch c.keepalive.enabled {
-      case true?: n.keepaliveOn += 1
-      case false?: n.keepaliveOff += 1
-      case nil: n.keepaliveUnknown += 1
+      // Like `katop --once`: keepalive is counted only where it runs (not LISTEN, TIME_WAIT ...).
+      if KeepaliveMath.keepaliveApplies(c.record.state) || c.keepalive.enabled == true {
+        switch c.keepalive.enabled {
+        case true?: n.keepaliveOn += 1
+        case false?: n.keepaliveOff += 1
+        case nil: n.keepaliveUnknown += 1
+        }
       }
       if let s = c.worstSeverity { n.risky[s, default: 0] += 1 }
     }
