@@ -4,20 +4,8 @@ import KatopModel
 enum Column: CaseIterable {
   case local, remote, state, owner, idle, keepalive, timer, settings, detect, risk
 
-  var title: String {
-    switch self {
-    case .local: return "Local"
-    case .remote: return "Remote"
-    case .state: return "State"
-    case .owner: return "Owner"
-    case .idle: return "Idle"
-    case .keepalive: return "KA"
-    case .timer: return "Timer"
-    case .settings: return "Settings"
-    case .detect: return "Detect"
-    case .risk: return "Risk"
-    }
-  }
+  /// The sort column's title (one source for the table header and the sort menu).
+  var title: String { sortColumn?.title ?? "Settings" }
 
   var sortColumn: SortColumn? {
     switch self {
