@@ -12,12 +12,11 @@ struct Katop: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "katop",
     abstract: "Live view of TCP connections, their keepalive timers and settings, and which ones a middlebox will cut.",
-    discussion: """
-      Without --once, katop opens a full-screen table (press ? for keys). Port filters run in the
-      kernel (sock_diag bytecode). Run as root to read each socket's own keepalive settings
-      (pidfd_getfd + getsockopt); otherwise they are assumed from the tcp_keepalive_* sysctls and marked.
-      Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).
-      """,
+    discussion: "Without --once, katop opens a full-screen table (press ? for keys). Port filters run in the kernel (sock_diag bytecode). "
+      + "Run as root to read each socket's own keepalive settings (pidfd_getfd + getsockopt); otherwise they are assumed from the "
+      + "tcp_keepalive_* sysctls and marked with *.\n\n"
+      + "Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).\n\n"
+      + "Examples:\n  katop --port 3306 --risky\n  katop --once --json --profile azure\n  katop --once --state close-wait",
     version: "katop 0.1.0")
 
   @Flag(help: "Print one snapshot as a table and exit (like top -b -n 1).")
