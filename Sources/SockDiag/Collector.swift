@@ -68,6 +68,7 @@ public final class Collector {
   public init(source: SocketSource? = nil) {
     requestedSource = source
     activeSource = source ?? .netlink
+    if source == .proc { fallbackNote = "source proc requested: using /proc/net/tcp, no tcp_info" }
     hostname = SystemInfoReader.hostname()
     kernel = SystemInfoReader.kernelRelease()
     privileged = SystemInfoReader.privileged()
