@@ -12,6 +12,10 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -69,4 +73,30 @@ int katop_setsockopt_int(int fd, int level, int name, int value) {
 int katop_getsockopt_int(int fd, int level, int name, int *value) {
   socklen_t len = sizeof(*value);
   return getsockopt(fd, level, name, value, &len);
+}
+
+int katop_deny_netlink_sockets(void) {
+#if defined(__x86_64__)
+  const unsigned int arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  const unsigned int arch = AUDIT_ARCH_AARCH64;
+#else
+  return -ENOSYS;
+#endif
+  struct sock_filter filter[] = {
+    // Another ABI (x32, i386 via int 0x80): allow, it cannot be this program.
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) return -errno;
+  return 0;
 }

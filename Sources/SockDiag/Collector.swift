@@ -56,6 +56,8 @@ public final class Collector {
   private var lastCount = 1024
   /// Opens the sock_diag socket; tests replace it to simulate a kernel without sock_diag.
   var openNetlink: () throws -> SockDiagSocket = { try SockDiagSocket() }
+  /// The /proc/net/tcp and tcp6 files of the /proc source; tests point them at bad files.
+  var procNetTCPPaths = (v4: "/proc/net/tcp", v6: "/proc/net/tcp6")
 
   /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
   public var optionsCacheTTLMs: UInt64 {
@@ -66,6 +68,7 @@ public final class Collector {
   public init(source: SocketSource? = nil) {
     requestedSource = source
     activeSource = source ?? .netlink
+    if source == .proc { fallbackNote = "source proc requested: using /proc/net/tcp, no tcp_info" }
     hostname = SystemInfoReader.hostname()
     kernel = SystemInfoReader.kernelRelease()
     privileged = SystemInfoReader.privileged()
@@ -96,7 +99,7 @@ public final class Collector {
       }
     }
     if activeSource == .proc {
-      try readProc(request, into: &sockets)
+      try readProc(request, into: &sockets, notes: &system.notes)
     }
     lastCount = sockets.count
     system.source = activeSource
@@ -165,11 +168,16 @@ public final class Collector {
     return interrupted
   }
 
-  private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord]) throws {
-    for path in ["/proc/net/tcp", "/proc/net/tcp6"] {
+  private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
+    throws
+  {
+    for path in [procNetTCPPaths.v4, procNetTCPPaths.v6] {
       switch SystemCalls.readFile(path) {
       case .failure(let e):
-        if e.code == ENOENT && path.hasSuffix("6") { continue }  // no IPv6 in this kernel
+        if e.code == ENOENT && path == procNetTCPPaths.v6 {  // IPv6 disabled or not built in
+          notes.append("no \(path) (IPv6 off?): IPv6 sockets not listed")
+          continue
+        }
         throw CollectorError.procRead(path: path, errno: e.code)
       case .success(let bytes):
         do {

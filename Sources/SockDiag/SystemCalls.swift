@@ -12,6 +12,7 @@ enum SystemCalls {
     case EINTR: return "EINTR"
     case EBADF: return "EBADF"
     case EACCES: return "EACCES"
+    case EISDIR: return "EISDIR"
     case EINVAL: return "EINVAL"
     case EMFILE: return "EMFILE"
     case ENOBUFS: return "ENOBUFS"

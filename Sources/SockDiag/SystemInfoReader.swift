@@ -31,18 +31,44 @@ enum SystemInfoReader {
     return false
   }
 
-  /// Fills the sysctl and counter fields; missing files keep the defaults.
-  static func readSettings(into info: inout SystemInfo) {
-    let base = "/proc/sys/net/ipv4/"
-    if let v = SystemCalls.readInt(base + "tcp_keepalive_time") { info.keepaliveTime = v }
-    if let v = SystemCalls.readInt(base + "tcp_keepalive_intvl") { info.keepaliveInterval = v }
-    if let v = SystemCalls.readInt(base + "tcp_keepalive_probes") { info.keepaliveProbes = v }
-    if let v = SystemCalls.readInt(base + "tcp_retries2") { info.tcpRetries2 = v }
-    if let netstat = SystemCalls.readString("/proc/net/netstat") {
+  /// Fills the sysctl and counter fields; missing files keep the defaults, unusable values
+  /// (not a number, negative, out of the kernel's range, empty) keep them too and add a note.
+  /// `procRoot` is "/proc" except in tests.
+  static func readSettings(into info: inout SystemInfo, procRoot: String = "/proc") {
+    let base = procRoot + "/sys/net/ipv4/"
+    func read(_ name: String, _ range: ClosedRange<Int>, _ value: inout Int) {
+      let (parsed, note) = sysctlValue(SystemCalls.readString(base + name), name: name, range: range, fallback: value)
+      value = parsed
+      if let note { info.notes.append(note) }
+    }
+    // Ranges the kernel can hold: seconds as jiffies in an int (INT_MAX / HZ, HZ <= 1000 and
+    // >= 100), counts in a u8.
+    read("tcp_keepalive_time", 0...maxSysctlSeconds, &info.keepaliveTime)
+    read("tcp_keepalive_intvl", 0...maxSysctlSeconds, &info.keepaliveInterval)
+    read("tcp_keepalive_probes", 0...255, &info.keepaliveProbes)
+    read("tcp_retries2", 0...255, &info.tcpRetries2)
+    if let netstat = SystemCalls.readString(procRoot + "/net/netstat") {
       let counters = tcpExtCounters(netstat)
       info.keepaliveProbesSent = counters["TCPKeepAlive"]
       info.abortOnTimeout = counters["TCPAbortOnTimeout"]
     }
+  }
+
+  static let maxSysctlSeconds = Int(Int32.max) / 100
+
+  /// One sysctl file's value: the number when it is one in `range`, else `fallback` and a
+  /// one-line note naming the file and the (printable, shortened) text. A missing file (nil)
+  /// keeps `fallback` silently.
+  static func sysctlValue(_ text: String?, name: String, range: ClosedRange<Int>, fallback: Int)
+    -> (value: Int, note: String?)
+  {
+    guard let text else { return (fallback, nil) }
+    let trimmed = text[...].trimmingCharacters(in: " \t\n")
+    if let v = Int(trimmed), range.contains(v) { return (v, nil) }
+    var shown = String(trimmed.unicodeScalars.prefix(24).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    if trimmed.unicodeScalars.count > 24 { shown += "..." }
+    let why = trimmed.isEmpty ? "empty" : "'\(shown)' is not a number in \(range.lowerBound)-\(range.upperBound)"
+    return (fallback, "ignoring \(name): \(why); assuming \(fallback)")
   }
 
   /// The TcpExt name line and value line of /proc/net/netstat, zipped.

@@ -2,7 +2,13 @@
 // benchmarks.
 //
 //   katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] [--keepalive-fraction F]
-//                 [--close-wait K] [--no-read-peer] [--ipv6]
+//                 [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]
+//   katop-fixture --deny-netlink PROGRAM [ARGS...]
+//
+// --comm sets the process name (/proc/self/comm, at most 15 bytes, any bytes but NUL) so tests
+// can give katop a hostile owner name. --deny-netlink runs PROGRAM under a seccomp filter that
+// makes socket(AF_NETLINK, ...) fail with EPERM (a sandbox without netlink), for the /proc
+// fallback test of the real binary.
 //
 // Prints `ready pid=PID port=P` once everything is set up, then waits for EOF on stdin or
 // SIGTERM/SIGINT and exits 0 (the kernel closes every socket).
@@ -18,6 +24,7 @@ struct Options {
   var closeWait = 0
   var noReadPeer = false
   var ipv6 = false
+  var comm: String? = nil
 }
 
 func fail(_ message: String) -> Never {
@@ -53,9 +60,11 @@ func parseOptions(_ arguments: [String]) -> Options {
       options.closeWait = k
     case "--no-read-peer": options.noReadPeer = true
     case "--ipv6": options.ipv6 = true
+    case "--comm": options.comm = value()
     case "-h", "--help":
       print("usage: katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] "
-        + "[--keepalive-fraction F] [--close-wait K] [--no-read-peer] [--ipv6]")
+        + "[--keepalive-fraction F] [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]\n"
+        + "       katop-fixture --deny-netlink PROGRAM [ARGS...]")
       exit(0)
     default: fail("unknown argument \(arguments[i])")
     }
@@ -99,7 +108,30 @@ func withAddress<T>(_ address: inout sockaddr_storage, _ body: (UnsafeMutablePoi
   withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
 }
 
+/// Sets this process's name by writing /proc/self/comm (the kernel keeps the first 15 bytes).
+func setCommand(_ name: String) {
+  let fd = open("/proc/self/comm", O_WRONLY | O_CLOEXEC)
+  check(fd, "open /proc/self/comm")
+  let bytes = Array(name.utf8)
+  check(Int32(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }), "write /proc/self/comm")
+  close(fd)
+}
+
+/// --deny-netlink PROGRAM ARGS...: exec PROGRAM with netlink sockets denied by seccomp.
+func execWithoutNetlink(_ command: [String]) -> Never {
+  guard let program = command.first else { fail("--deny-netlink needs a program") }
+  let rc = katop_deny_netlink_sockets()
+  if rc < 0 { fail("cannot install the seccomp filter: \(String(cString: strerror(-rc)))") }
+  let argv = command.map { strdup($0) } + [nil]
+  execv(program, argv)
+  fail("exec \(program): \(String(cString: strerror(errno)))")
+}
+
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "--deny-netlink" {
+  execWithoutNetlink(Array(CommandLine.arguments.dropFirst(2)))
+}
 let options = parseOptions(CommandLine.arguments)
+if let name = options.comm { setCommand(name) }
 let family = options.ipv6 ? AF_INET6 : AF_INET
 let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 

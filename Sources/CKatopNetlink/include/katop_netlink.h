@@ -46,4 +46,9 @@ extern const int katop_TCP_USER_TIMEOUT;
 int katop_setsockopt_int(int fd, int level, int name, int value);
 int katop_getsockopt_int(int fd, int level, int name, int *value);
 
+/// Test fixtures only (katop-fixture --deny-netlink): installs a seccomp filter, kept across
+/// execve, under which socket(AF_NETLINK, ...) fails with EPERM, as in a sandbox without
+/// netlink. Sets no_new_privs first, so no privilege is needed. 0, or -errno on failure.
+int katop_deny_netlink_sockets(void);
+
 #endif
