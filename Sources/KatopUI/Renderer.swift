@@ -8,13 +8,11 @@ public enum Layout {
   static let headerLines = 3
   static let maxNoteLines = 2
 
+  /// The collector's own notes (fallback to /proc, interrupted dump, not root ...) under the
+  /// header; a collection error first.
   static func notes(_ state: AppState) -> [(String, Role)] {
     var out: [(String, Role)] = []
     if let e = state.collectError { out.append(("collect failed: " + e, .error)) }
-    if state.system.dumpInterrupted { out.append(("socket dump interrupted: list may be incomplete", .status)) }
-    if state.hasData && !state.system.privileged {
-      out.append(("settings assumed from sysctls (*); run as root to read per-socket settings", .status))
-    }
     for n in state.system.notes { out.append((n, .status)) }
     return out
   }
@@ -67,7 +65,10 @@ public struct Renderer {
     let notes = Layout.notes(state)
     let noteCount = min(Layout.maxNoteLines, notes.count)
     for (i, note) in notes.prefix(noteCount).enumerated() {
-      screen.put(Layout.headerLines + i, 0, Fit.truncate(note.0, w, ellipsis: glyphs.ellipsis), note.1)
+      // Notes that do not fit say so on the last line (katop --once lists them all).
+      let more = i == noteCount - 1 && notes.count > noteCount ? " (+\(notes.count - noteCount) more notes: katop --once)" : ""
+      let room = max(1, w - more.count)
+      screen.put(Layout.headerLines + i, 0, Fit.truncate(note.0, room, ellipsis: glyphs.ellipsis) + more, note.1)
     }
     let top = Layout.headerLines + noteCount
     switch state.mode {

@@ -109,7 +109,7 @@ public final class Collector {
     }
     if !privileged {
       system.notes.append(
-        "not root: keepalive settings assumed from sysctls; owners of other users' sockets hidden")
+        "not root: settings assumed from sysctls (*), some owners hidden: run as root")
     }
 
     var ownerMap: [UInt32: Owner] = [:]

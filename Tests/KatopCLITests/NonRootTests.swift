@@ -57,7 +57,7 @@ final class NonRootTests: XCTestCase {
     XCTAssertEqual(system["privileged"] as? Bool, false)
     let notes = system["notes"] as? [String] ?? []
     XCTAssertTrue(
-      notes.contains("not root: keepalive settings assumed from sysctls; owners of other users' sockets hidden"), "\(notes)")
+      notes.contains("not root: settings assumed from sysctls (*), some owners hidden: run as root"), "\(notes)")
     let conns = try XCTUnwrap(doc["connections"] as? [[String: Any]])
     var rootRows = 0, nobodyOwned = 0
     for c in conns {
@@ -83,7 +83,7 @@ final class NonRootTests: XCTestCase {
 
     let table = try runProcess(setpriv, NonRootTests.asNobody + [katop, "--once", "--port", "\(pair.port)"])
     XCTAssertEqual(table.status, 0, table.stderr)
-    XCTAssertTrue(table.stdout.contains("note: not root: keepalive settings assumed from sysctls"), table.stdout)
+    XCTAssertTrue(table.stdout.contains("note: not root: settings assumed from sysctls"), table.stdout)
   }
 
   func testTUIAsNobodyExplainsRootInTheHeader() throws {
@@ -92,7 +92,7 @@ final class NonRootTests: XCTestCase {
     let t = try TmuxSession(
       width: 120, height: 30, command: ([setpriv] + NonRootTests.asNobody + [katop, "--interval", "0.5"]).joined(separator: " "))
     defer { t.kill() }
-    let screen = try t.waitFor("the non-root note") { $0.contains("run as root to read per-socket settings") }
+    let screen = try t.waitFor("the non-root note") { $0.contains("run as root") }
     let noteLine = screen.split(separator: "\n").firstIndex { $0.contains("run as root") } ?? 99
     XCTAssertLessThan(noteLine, 5, "the note belongs in the header:\n\(screen)")
     try t.send("q")

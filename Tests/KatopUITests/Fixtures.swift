@@ -85,6 +85,7 @@ enum Fixtures {
     s.hostname = "db1"
     s.kernel = "6.1.0-18-amd64"
     s.privileged = false
+    s.notes = ["not root: settings assumed from sysctls (*), some owners hidden: run as root"]
     return s
   }
 

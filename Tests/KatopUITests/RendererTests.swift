@@ -22,6 +22,19 @@ final class RendererTests: XCTestCase {
     }
   }
 
+  /// Collector notes sit under the header, two lines at most; the last says how many are hidden.
+  func testNotesOverflowSaysHowManyAreHidden() {
+    var state = AppState()
+    var system = Fixtures.system
+    system.notes = ["note one", "note two", "note three", "note four"]
+    state.apply(connections: Fixtures.connections, system: system, now: 10_000)
+    state.setScreenSize(width: 80, height: 24)
+    let screen = Fixtures.render(state, width: 80, height: 24)
+    XCTAssertEqual(screen.text(row: 3).trimmingCharacters(in: .whitespaces), "note one")
+    XCTAssertEqual(screen.text(row: 4).trimmingCharacters(in: .whitespaces), "note two (+2 more notes: katop --once)")
+    XCTAssertTrue(screen.text(row: 5).contains("Local"), screen.text(row: 5))
+  }
+
   func testPortFilteredTableAscii() {
     let state = Fixtures.state(filter: ConnectionFilter(ports: [3306]))
     let screen = Fixtures.render(state, width: 80, height: 24, ascii: true)
