@@ -107,7 +107,16 @@ public final class TUIApp {
       // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.2 s of dump, analysis and
       // sort): the next one waits at least `refreshCostFactor` times the last one's duration, so
       // katop stays under ~15 % of a core whatever the interval (docs/performance.md).
-      let effectiveIntervalMs = max(UInt64(state.intervalMs), worker.lastDurationMs &* TUIApp.refreshCostFactor)
+      let lastDurationMs = worker.lastDurationMs
+      let effectiveIntervalMs = max(UInt64(state.intervalMs), lastDurationMs &* TUIApp.refreshCostFactor)
+      // The header says so whenever the spacing is wider than the configured interval.
+      let slow: SlowRefresh? =
+        effectiveIntervalMs > UInt64(state.intervalMs)
+        ? SlowRefresh(effectiveIntervalMs: Int(clamping: effectiveIntervalMs), refreshMs: Int(clamping: lastDurationMs)) : nil
+      if slow != state.slowRefresh {
+        state.slowRefresh = slow
+        dirty = true
+      }
       if !busy && !state.paused && now &- lastCollectStart >= effectiveIntervalMs {
         worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
         lastCollectStart = now

@@ -43,6 +43,18 @@ public struct ConnectionCounts: Hashable, Sendable {
   public init() {}
 }
 
+/// The interval the run loop really keeps when a refresh is slow, and why.
+public struct SlowRefresh: Equatable, Sendable {
+  /// Milliseconds between the starts of two refreshes.
+  public var effectiveIntervalMs: Int
+  /// How long the last refresh (collect, analyse, sort) took.
+  public var refreshMs: Int
+  public init(effectiveIntervalMs: Int, refreshMs: Int) {
+    self.effectiveIntervalMs = effectiveIntervalMs
+    self.refreshMs = refreshMs
+  }
+}
+
 public struct AppState: Sendable {
   public static let intervalSteps = [250, 500, 1000, 2000, 3000, 5000, 10_000]
   /// How long new rows stay highlighted and closed rows linger.
@@ -73,6 +85,9 @@ public struct AppState: Sendable {
   public var collectError: String?
   /// Set by the run loop while a collection is in flight.
   public var refreshing = false
+  /// Set by the run loop when refreshes are spaced wider than `intervalMs` because one refresh
+  /// costs too much (docs/performance.md): the header shows both so the interval never lies.
+  public var slowRefresh: SlowRefresh?
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()

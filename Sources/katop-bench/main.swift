@@ -99,6 +99,10 @@ if options.tui {
     do {
       let t = try measureTUI([katop] + args, marker: "ESTAB", seconds: options.tuiSeconds)
       rows.append(Row(measure: label + ": CPU % of one core", katop: String(format: "%.1f", t.cpuPercent), other: "", ratio: "", target: "<= \(target)", met: t.cpuPercent <= target ? "yes" : "NO"))
+      let spacing = t.refreshIntervalSeconds
+      rows.append(Row(
+        measure: "  refreshes in \(Int(options.tuiSeconds)) s (CPU bursts), mean spacing (s)", katop: "\(t.refreshes), " + f2(spacing),
+        other: "", ratio: "", target: "1 s", met: spacing.isNaN ? "-" : (spacing <= 1.15 ? "yes" : "NO")))
       rows.append(Row(measure: "  first frame (s)", katop: f2(t.firstFrameSeconds), other: "", ratio: "", target: "< 0.5", met: t.firstFrameSeconds < 0.5 ? "yes" : "NO"))
       rows.append(Row(measure: "  peak RSS (MiB)", katop: String(format: "%.1f", t.peakRSSMiB), other: "", ratio: "", target: "<= 100", met: t.peakRSSMiB <= 100 ? "yes" : "NO"))
     } catch {
