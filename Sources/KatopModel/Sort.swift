@@ -58,8 +58,25 @@ public struct SortOrder: Hashable, Sendable {
         }
       }
     }
-    let sorted = rows.withUnsafeBufferPointer { buffer in order.map { buffer[Int($0)] } }
-    rows = sorted
+    SortOrder.permute(&rows, by: order)
+  }
+
+  /// Reorders in place so that `rows[k]` becomes the old `rows[order[k]]`, following the
+  /// permutation's cycles with swaps: no second 100k-row array alive (docs/performance.md).
+  static func permute(_ rows: inout [Connection], by order: [Int32]) {
+    var placed = [Bool](repeating: false, count: rows.count)
+    rows.withUnsafeMutableBufferPointer { buffer in
+      for start in buffer.indices where !placed[start] {
+        var j = start
+        while Int(order[j]) != start {
+          let k = Int(order[j])
+          buffer.swapAt(j, k)
+          placed[j] = true
+          j = k
+        }
+        placed[j] = true
+      }
+    }
   }
 
   /// For the numeric columns: a key whose unsigned order is `compare`'s order.

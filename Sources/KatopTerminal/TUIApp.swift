@@ -197,7 +197,8 @@ final class CollectionWorker: @unchecked Sendable {
   private var stopped = false
   private var started = false
   /// Touched only by the worker thread.
-  private var lastSnapshot: Snapshot?
+  private var lastConnections: [Connection]?
+  private var lastSystem: SystemInfo?
   private var lastDuration: UInt64 = 0
 
   /// Wall-clock milliseconds the last finished job took.
@@ -269,18 +270,23 @@ final class CollectionWorker: @unchecked Sendable {
       let started = monotonicMs()
       let result: Result<(SystemInfo, [Connection]), Error>
       do {
-        let snapshot: Snapshot
-        if let request = job.request {
-          snapshot = try collect(request)
-        } else if let last = lastSnapshot {
-          snapshot = last
+        var connections: [Connection]
+        let system: SystemInfo
+        if job.request == nil, let last = lastConnections, let lastSystem {
+          // A new profile changes only the risks: no raw snapshot is kept for this (its 100k
+          // records would stay alive next to the rows, docs/performance.md).
+          connections = Analyzer.reevaluate(last, profile: job.profile, system: lastSystem)
+          system = lastSystem
         } else {
-          snapshot = try collect(CollectRequest())
+          let snapshot = try collect(job.request ?? CollectRequest())
+          system = snapshot.system
+          lastConnections = nil
+          connections = analyze(snapshot, job.profile)
         }
-        lastSnapshot = snapshot
-        var connections = analyze(snapshot, job.profile)
         job.sort.sort(&connections)
-        result = .success((snapshot.system, connections))
+        lastConnections = connections
+        lastSystem = system
+        result = .success((system, connections))
       } catch {
         result = .failure(error)
       }
