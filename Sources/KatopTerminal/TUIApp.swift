@@ -99,7 +99,10 @@ public final class TUIApp {
         dirty = true
         if fullPending {
           fullPending = false
-          worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+          // Cold: the first owner scan and settings read cost several times a steady refresh;
+          // their duration must not space the following refreshes (docs/performance.md).
+          worker.submit(
+            request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation, cold: true)
           lastCollectStart = now
         }
       }
@@ -181,6 +184,8 @@ final class CollectionWorker: @unchecked Sendable {
     /// Rows are sorted here, off the UI thread, in the order the UI had when it asked.
     var sort: KatopModel.SortOrder
     var generation: Int
+    /// A cold collection (empty caches): its duration is not a refresh's cost.
+    var cold = false
   }
   struct Output {
     var generation: Int
@@ -230,11 +235,14 @@ final class CollectionWorker: @unchecked Sendable {
     condition.unlock()
   }
 
-  func submit(request: CollectRequest?, profile: MiddleboxProfile, sort: KatopModel.SortOrder, generation: Int) {
+  func submit(
+    request: CollectRequest?, profile: MiddleboxProfile, sort: KatopModel.SortOrder, generation: Int, cold: Bool = false
+  ) {
     condition.lock()
     let keep = request ?? pending?.request
     pending = Job(
-      request: keep, profile: profile, sort: sort, generation: max(generation, pending?.generation ?? generation))
+      request: keep, profile: profile, sort: sort, generation: max(generation, pending?.generation ?? generation),
+      cold: cold || (request == nil && pending?.cold == true))
     condition.signal()
     condition.unlock()
   }
@@ -293,7 +301,7 @@ final class CollectionWorker: @unchecked Sendable {
 
       condition.lock()
       output = Output(generation: job.generation, sortedBy: job.sort, result: result)
-      lastDuration = monotonicMs() &- started
+      if !job.cold { lastDuration = monotonicMs() &- started }
       running = false
       condition.unlock()
     }
