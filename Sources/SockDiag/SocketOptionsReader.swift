@@ -39,8 +39,11 @@ final class SocketOptionsReader {
     -> [UInt32: SocketOptions]
   {
     lastReadCount = 0
+    // Sized up front: growing two 100k-entry tables every refresh showed in the TUI's profile.
     var result: [UInt32: SocketOptions] = [:]
+    result.reserveCapacity(cache.count)
     var nextCache: [UInt64: CacheEntry] = [:]
+    nextCache.reserveCapacity(cache.count)
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
     var refreshBudget = maxRefreshPerCall
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
