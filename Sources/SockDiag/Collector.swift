@@ -57,6 +57,13 @@ public final class Collector {
   /// Opens the sock_diag socket; tests replace it to simulate a kernel without sock_diag.
   var openNetlink: () throws -> SockDiagSocket = { try SockDiagSocket() }
 
+  /// false for a single collection (`katop --once`): no socket-options cache is kept for a next
+  /// call, which saves its memory (docs/performance.md).
+  public var keepsCaches: Bool {
+    get { optionsReader.keepsCache }
+    set { optionsReader.keepsCache = newValue }
+  }
+
   /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
   public var optionsCacheTTLMs: UInt64 {
     get { optionsReader.ttlMs }

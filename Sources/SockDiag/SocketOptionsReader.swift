@@ -25,6 +25,8 @@ final class SocketOptionsReader {
   /// would otherwise cost ~0.1 s of syscalls per second at a 5 s TTL (docs/performance.md).
   var maxRefreshPerCall = 2000
   private var cache: [UInt64: CacheEntry] = [:]
+  /// false (one-shot runs): no cache is built for a next call (~9 MB at 100k sockets).
+  var keepsCache = true
   /// Sockets read from the kernel (not the cache) by the last call.
   private(set) var lastReadCount = 0
 
@@ -44,6 +46,7 @@ final class SocketOptionsReader {
     result.reserveCapacity(cache.count)
     var nextCache: [UInt64: CacheEntry] = [:]
     nextCache.reserveCapacity(cache.count)
+    let keep = keepsCache
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
     var refreshBudget = maxRefreshPerCall
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
@@ -52,7 +55,7 @@ final class SocketOptionsReader {
         // Fresh, or stale but this call's re-read budget is spent: keep the cached values.
         if nowMs &- entry.readAtMs < ttlMs || refreshBudget <= 0 {
           result[socket.inode] = entry.options
-          nextCache[socket.cookie] = entry
+          if keep { nextCache[socket.cookie] = entry }
           continue
         }
         refreshBudget -= 1
@@ -93,7 +96,7 @@ final class SocketOptionsReader {
     for list in found {
       for item in list {
         result[item.inode] = item.options
-        nextCache[item.cookie] = CacheEntry(inode: item.inode, options: item.options, readAtMs: nowMs)
+        if keep { nextCache[item.cookie] = CacheEntry(inode: item.inode, options: item.options, readAtMs: nowMs) }
       }
     }
     cache = nextCache
