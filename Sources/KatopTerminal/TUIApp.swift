@@ -168,6 +168,13 @@ public final class TUIApp {
   }
 }
 
+/// CPU time of the whole process (all threads), in ms.
+func processCPUMs() -> UInt64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
 func monotonicMs() -> UInt64 {
   var ts = timespec()
   clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -206,7 +213,7 @@ final class CollectionWorker: @unchecked Sendable {
   private var lastSystem: SystemInfo?
   private var lastDuration: UInt64 = 0
 
-  /// Wall-clock milliseconds the last finished job took.
+  /// What the last finished (not cold) job cost in ms: wall time or process CPU time, the larger.
   var lastDurationMs: UInt64 {
     condition.lock()
     defer { condition.unlock() }
@@ -276,6 +283,7 @@ final class CollectionWorker: @unchecked Sendable {
       condition.unlock()
 
       let started = monotonicMs()
+      let startedCPU = processCPUMs()
       let result: Result<(SystemInfo, [Connection]), Error>
       do {
         var connections: [Connection]
@@ -301,7 +309,9 @@ final class CollectionWorker: @unchecked Sendable {
 
       condition.lock()
       output = Output(generation: job.generation, sortedBy: job.sort, result: result)
-      if !job.cold { lastDuration = monotonicMs() &- started }
+      // The cost of a refresh: its wall time, or the CPU time all threads spent meanwhile (owner
+      // and settings reads run on several), whichever is larger.
+      if !job.cold { lastDuration = max(monotonicMs() &- started, processCPUMs() &- startedCPU) }
       running = false
       condition.unlock()
     }
