@@ -58,8 +58,31 @@ public struct SortOrder: Hashable, Sendable {
         }
       }
     }
-    let sorted = rows.withUnsafeBufferPointer { buffer in order.map { buffer[Int($0)] } }
-    rows = sorted
+    SortOrder.permute(&rows, by: order)
+  }
+
+  /// Reorders in place so that `rows[k]` becomes the old `rows[order[k]]`, following the
+  /// permutation's cycles and moving each row once: no second 100k-row array alive
+  /// (docs/performance.md).
+  static func permute(_ rows: inout [Connection], by order: [Int32]) {
+    var placed = [Bool](repeating: false, count: rows.count)
+    rows.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      for start in buffer.indices where !placed[start] {
+        placed[start] = true
+        var j = start
+        var k = Int(order[j])
+        if k == start { continue }
+        let first = (base + start).move()
+        while k != start {
+          (base + j).moveInitialize(from: base + k, count: 1)
+          j = k
+          placed[j] = true
+          k = Int(order[j])
+        }
+        (base + j).initialize(to: first)
+      }
+    }
   }
 
   /// For the numeric columns: a key whose unsigned order is `compare`'s order.

@@ -99,7 +99,10 @@ public final class TUIApp {
         dirty = true
         if fullPending {
           fullPending = false
-          worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+          // Cold: the first owner scan and settings read cost several times a steady refresh;
+          // their duration must not space the following refreshes (docs/performance.md).
+          worker.submit(
+            request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation, cold: true)
           lastCollectStart = now
         }
       }
@@ -107,7 +110,16 @@ public final class TUIApp {
       // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.2 s of dump, analysis and
       // sort): the next one waits at least `refreshCostFactor` times the last one's duration, so
       // katop stays under ~15 % of a core whatever the interval (docs/performance.md).
-      let effectiveIntervalMs = max(UInt64(state.intervalMs), worker.lastDurationMs &* TUIApp.refreshCostFactor)
+      let lastDurationMs = worker.lastDurationMs
+      let effectiveIntervalMs = max(UInt64(state.intervalMs), lastDurationMs &* TUIApp.refreshCostFactor)
+      // The header says so whenever the spacing is wider than the configured interval.
+      let slow: SlowRefresh? =
+        effectiveIntervalMs > UInt64(state.intervalMs)
+        ? SlowRefresh(effectiveIntervalMs: Int(clamping: effectiveIntervalMs), refreshMs: Int(clamping: lastDurationMs)) : nil
+      if slow != state.slowRefresh {
+        state.slowRefresh = slow
+        dirty = true
+      }
       if !busy && !state.paused && now &- lastCollectStart >= effectiveIntervalMs {
         worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
         lastCollectStart = now
@@ -156,6 +168,13 @@ public final class TUIApp {
   }
 }
 
+/// CPU time of the whole process (all threads), in ms.
+func processCPUMs() -> UInt64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
 func monotonicMs() -> UInt64 {
   var ts = timespec()
   clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -172,6 +191,8 @@ final class CollectionWorker: @unchecked Sendable {
     /// Rows are sorted here, off the UI thread, in the order the UI had when it asked.
     var sort: KatopModel.SortOrder
     var generation: Int
+    /// A cold collection (empty caches): its duration is not a refresh's cost.
+    var cold = false
   }
   struct Output {
     var generation: Int
@@ -188,10 +209,11 @@ final class CollectionWorker: @unchecked Sendable {
   private var stopped = false
   private var started = false
   /// Touched only by the worker thread.
-  private var lastSnapshot: Snapshot?
+  private var lastConnections: [Connection]?
+  private var lastSystem: SystemInfo?
   private var lastDuration: UInt64 = 0
 
-  /// Wall-clock milliseconds the last finished job took.
+  /// What the last finished (not cold) job cost in ms: wall time or process CPU time, the larger.
   var lastDurationMs: UInt64 {
     condition.lock()
     defer { condition.unlock() }
@@ -220,11 +242,14 @@ final class CollectionWorker: @unchecked Sendable {
     condition.unlock()
   }
 
-  func submit(request: CollectRequest?, profile: MiddleboxProfile, sort: KatopModel.SortOrder, generation: Int) {
+  func submit(
+    request: CollectRequest?, profile: MiddleboxProfile, sort: KatopModel.SortOrder, generation: Int, cold: Bool = false
+  ) {
     condition.lock()
     let keep = request ?? pending?.request
     pending = Job(
-      request: keep, profile: profile, sort: sort, generation: max(generation, pending?.generation ?? generation))
+      request: keep, profile: profile, sort: sort, generation: max(generation, pending?.generation ?? generation),
+      cold: cold || (request == nil && pending?.cold == true))
     condition.signal()
     condition.unlock()
   }
@@ -258,27 +283,35 @@ final class CollectionWorker: @unchecked Sendable {
       condition.unlock()
 
       let started = monotonicMs()
+      let startedCPU = processCPUMs()
       let result: Result<(SystemInfo, [Connection]), Error>
       do {
-        let snapshot: Snapshot
-        if let request = job.request {
-          snapshot = try collect(request)
-        } else if let last = lastSnapshot {
-          snapshot = last
+        var connections: [Connection]
+        let system: SystemInfo
+        if job.request == nil, let last = lastConnections, let lastSystem {
+          // A new profile changes only the risks: no raw snapshot is kept for this (its 100k
+          // records would stay alive next to the rows, docs/performance.md).
+          connections = Analyzer.reevaluate(last, profile: job.profile, system: lastSystem)
+          system = lastSystem
         } else {
-          snapshot = try collect(CollectRequest())
+          let snapshot = try collect(job.request ?? CollectRequest())
+          system = snapshot.system
+          lastConnections = nil
+          connections = analyze(snapshot, job.profile)
         }
-        lastSnapshot = snapshot
-        var connections = analyze(snapshot, job.profile)
         job.sort.sort(&connections)
-        result = .success((snapshot.system, connections))
+        lastConnections = connections
+        lastSystem = system
+        result = .success((system, connections))
       } catch {
         result = .failure(error)
       }
 
       condition.lock()
       output = Output(generation: job.generation, sortedBy: job.sort, result: result)
-      lastDuration = monotonicMs() &- started
+      // The cost of a refresh: its wall time, or the CPU time all threads spent meanwhile (owner
+      // and settings reads run on several), whichever is larger.
+      if !job.cold { lastDuration = max(monotonicMs() &- started, processCPUMs() &- startedCPU) }
       running = false
       condition.unlock()
     }

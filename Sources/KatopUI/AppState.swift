@@ -15,6 +15,44 @@ public struct TableRow: Sendable {
   public var cookie: UInt64 { connection.record.cookie }
 }
 
+/// The table's rows in display order: a view over the state's connections (which stay in one
+/// shared array) plus the lingering closed ones, built on access, so 100k rows cost an index
+/// list at most instead of a second 100k-Connection array (docs/performance.md).
+public struct TableRows: RandomAccessCollection, Sendable {
+  let connections: [Connection]
+  let lingering: [Connection]
+  /// nil: every connection, in order. Otherwise >= 0: `connections[e]`; < 0: `lingering[-e - 1]`.
+  let entries: [Int32]?
+  let firstSeen: [UInt64: UInt64]
+
+  init(connections: [Connection] = [], lingering: [Connection] = [], entries: [Int32]? = nil, firstSeen: [UInt64: UInt64] = [:]) {
+    self.connections = connections
+    self.lingering = lingering
+    self.entries = entries
+    self.firstSeen = firstSeen
+  }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { entries?.count ?? connections.count }
+
+  public subscript(position: Int) -> TableRow {
+    let e = entries.map { Int($0[position]) } ?? position
+    if e < 0 { return TableRow(connection: lingering[-e - 1], status: .closed) }
+    let c = connections[e]
+    return TableRow(connection: c, status: firstSeen[c.record.cookie] != nil ? .new : .unchanged)
+  }
+
+  /// The row's cookie without building the row.
+  public func cookie(at position: Int) -> UInt64 {
+    let e = entries.map { Int($0[position]) } ?? position
+    return e < 0 ? lingering[-e - 1].record.cookie : connections[e].record.cookie
+  }
+
+  public func index(ofCookie cookie: UInt64) -> Int? {
+    indices.first { self.cookie(at: $0) == cookie }
+  }
+}
+
 public enum PromptKind: Hashable, Sendable { case ports, text }
 
 public enum Mode: Hashable, Sendable {
@@ -41,6 +79,18 @@ public struct ConnectionCounts: Hashable, Sendable {
   public var keepaliveUnknown = 0
   public var risky = [Severity: Int]()
   public init() {}
+}
+
+/// The interval the run loop really keeps when a refresh is slow, and why.
+public struct SlowRefresh: Equatable, Sendable {
+  /// Milliseconds between the starts of two refreshes.
+  public var effectiveIntervalMs: Int
+  /// How long the last refresh (collect, analyse, sort) took.
+  public var refreshMs: Int
+  public init(effectiveIntervalMs: Int, refreshMs: Int) {
+    self.effectiveIntervalMs = effectiveIntervalMs
+    self.refreshMs = refreshMs
+  }
 }
 
 public struct AppState: Sendable {
@@ -73,11 +123,14 @@ public struct AppState: Sendable {
   public var collectError: String?
   /// Set by the run loop while a collection is in flight.
   public var refreshing = false
+  /// Set by the run loop when refreshes are spaced wider than `intervalMs` because one refresh
+  /// costs too much (docs/performance.md): the header shows both so the interval never lies.
+  public var slowRefresh: SlowRefresh?
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()
   public private(set) var counts = ConnectionCounts()
-  public private(set) var rows: [TableRow] = []
+  public private(set) var rows = TableRows()
   public private(set) var selectedIndex = 0
   public private(set) var selectedCookie: UInt64?
   public private(set) var nowMs: UInt64 = 0
@@ -192,20 +245,24 @@ public struct AppState: Sendable {
       sort.sort(&connections)
       connectionsOrder = sort
     }
-    var list = filter.isEmpty ? connections : connections.filter { filter.matches($0) }
     let lingering = closed.values.map(\.connection).filter { filter.matches($0) }
-    for c in lingering { list.insert(c, at: insertionIndex(of: c, in: list)) }
-    shownClosed = lingering.count
-    if closed.isEmpty && firstSeen.isEmpty {
-      rows = list.map { TableRow(connection: $0, status: .unchanged) }
-    } else {
-      rows = list.map { c in
-        let cookie = c.record.cookie
-        let status: RowStatus = closed[cookie] != nil ? .closed : (firstSeen[cookie] != nil ? .new : .unchanged)
-        return TableRow(connection: c, status: status)
+    var entries: [Int32]?
+    if !filter.isEmpty || !lingering.isEmpty {
+      var list: [Int32] = []
+      connections.withUnsafeBufferPointer { buffer in
+        for i in buffer.indices where filter.isEmpty || filter.matches(buffer[i]) {
+          list.append(Int32(truncatingIfNeeded: i))
+        }
       }
+      for (n, c) in lingering.enumerated() {
+        let at = insertionIndex(of: c, in: list) { e in e < 0 ? lingering[-Int(e) - 1] : connections[Int(e)] }
+        list.insert(Int32(-n - 1), at: at)
+      }
+      entries = list
     }
-    if let cookie = selectedCookie, let i = rows.firstIndex(where: { $0.cookie == cookie }) {
+    shownClosed = lingering.count
+    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen)
+    if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i
     } else {
       select(selectedIndex)
@@ -215,11 +272,11 @@ public struct AppState: Sendable {
 
   /// Binary search for where `c` goes in `list` (sorted by `sort`). SortOrder exposes only
   /// `sort(_:)`, so two rows are compared by sorting a pair (a total order: ties break on cookie).
-  private func insertionIndex(of c: Connection, in list: [Connection]) -> Int {
+  private func insertionIndex(of c: Connection, in list: [Int32], connection: (Int32) -> Connection) -> Int {
     var low = 0, high = list.count
     while low < high {
       let mid = (low + high) / 2
-      var pair = [c, list[mid]]
+      var pair = [c, connection(list[mid])]
       sort.sort(&pair)
       if pair[0].record.cookie == c.record.cookie { high = mid } else { low = mid + 1 }
     }
@@ -230,7 +287,7 @@ public struct AppState: Sendable {
 
   public mutating func select(_ index: Int) {
     selectedIndex = rows.isEmpty ? 0 : min(max(index, 0), rows.count - 1)
-    selectedCookie = rows.indices.contains(selectedIndex) ? rows[selectedIndex].cookie : nil
+    selectedCookie = rows.indices.contains(selectedIndex) ? rows.cookie(at: selectedIndex) : nil
     keepSelectionVisible()
   }
 

@@ -127,7 +127,7 @@ struct ColumnLayout {
   static let addressMin = 9
   static let riskMin = 10
 
-  init(width: Int, visible: ArraySlice<TableRow>) {
+  init<Rows: Sequence<TableRow>>(width: Int, visible: Rows) {
     var local = Column.local.title.count + 1, remote = Column.remote.title.count + 1
     for row in visible {
       local = max(local, Column.local.text(row.connection).count)

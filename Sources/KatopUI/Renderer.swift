@@ -92,6 +92,13 @@ public struct Renderer {
 
   // MARK: header
 
+  /// `2100` -> `2.1s` (under a minute; longer ones as `Format.duration`).
+  static func tenths(ms: Int) -> String {
+    guard ms >= 0, ms < 60_000 else { return Format.duration(ms: Int64(ms)) }
+    let t = (ms + 50) / 100
+    return "\(t / 10).\(t % 10)s"
+  }
+
   func renderHeader(_ state: AppState, into screen: inout ScreenBuffer) {
     let s = state.system
     var line1: [(String, Role)] = [("katop", .headerValue)]
@@ -103,6 +110,12 @@ public struct Renderer {
       ("\(state.profile.name) \(Format.duration(seconds: state.profile.idleTimeoutSeconds))", .headerValue),
       ("  every ", .header), (Format.duration(ms: Int64(state.intervalMs)), .headerValue),
     ]
+    if let slow = state.slowRefresh, slow.effectiveIntervalMs > state.intervalMs {
+      line1 += [
+        (" (", .header), (Renderer.tenths(ms: slow.effectiveIntervalMs), .riskWarning),
+        (": refresh takes ", .header), (Format.duration(ms: Int64(slow.refreshMs)), .headerValue), (")", .header),
+      ]
+    }
     if state.paused { line1 += [("  ", .header), ("PAUSED", .riskWarning)] }
     if state.refreshing { line1 += [("  ", .header), ("refreshing", .status)] }
     if !s.kernel.isEmpty { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }

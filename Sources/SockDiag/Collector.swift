@@ -59,6 +59,13 @@ public final class Collector {
   /// The /proc/net/tcp and tcp6 files of the /proc source; tests point them at bad files.
   var procNetTCPPaths = (v4: "/proc/net/tcp", v6: "/proc/net/tcp6")
 
+  /// false for a single collection (`katop --once`): no socket-options cache is kept for a next
+  /// call, which saves its memory (docs/performance.md).
+  public var keepsCaches: Bool {
+    get { optionsReader.keepsCache }
+    set { optionsReader.keepsCache = newValue }
+  }
+
   /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
   public var optionsCacheTTLMs: UInt64 {
     get { optionsReader.ttlMs }

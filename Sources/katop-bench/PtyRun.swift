@@ -7,6 +7,45 @@ struct TUIMeasurement {
   var firstFrameSeconds: Double
   var cpuPercent: Double
   var peakRSSMiB: Double
+  /// Refreshes seen in the sampling window (bursts of CPU time, see `RefreshCounter`) and the
+  /// mean spacing of their starts in seconds (nan when fewer than two were seen).
+  var refreshes: Int
+  var refreshIntervalSeconds: Double
+}
+
+/// Counts refreshes from the outside: katop is idle between refreshes (the UI thread wakes every
+/// 100 ms for microseconds), so each refresh shows as a burst of CPU time in /proc/PID/stat.
+/// Sampled every 10 ms; a burst starts with CPU time after >= 250 ms without any, and counts when
+/// it used >= 20 ms (so a stray clock tick of the idle UI loop is not a refresh). Refreshes that
+/// cost less than 20 ms of CPU (small hosts) are not seen.
+struct RefreshCounter {
+  private var lastCPU: Double?
+  private var lastBusyAt = -Double.infinity
+  private var burstStart = 0.0
+  private var burstCPU = 0.0
+  private var burstCounted = true
+  private(set) var starts: [Double] = []
+
+  mutating func sample(cpu: Double, at t: Double) {
+    defer { lastCPU = cpu }
+    guard let last = lastCPU, cpu > last else { return }
+    if t - lastBusyAt >= 0.25 {
+      burstStart = t
+      burstCPU = 0
+      burstCounted = false
+    }
+    lastBusyAt = t
+    burstCPU += cpu - last
+    if !burstCounted && burstCPU >= 0.02 {
+      burstCounted = true
+      starts.append(burstStart)
+    }
+  }
+
+  var meanSpacing: Double {
+    guard let first = starts.first, let last = starts.last, starts.count >= 2 else { return .nan }
+    return (last - first) / Double(starts.count - 1)
+  }
 }
 
 /// Reads /proc/PID/stat utime+stime in seconds.
@@ -69,10 +108,17 @@ func measureTUI(_ argv: [String], marker: String, seconds: Double) throws -> TUI
   guard let firstFrameSeconds = watch.firstFrame else { throw SpawnError.failed("\(argv) (no frame with '\(marker)' in 30 s)", ETIMEDOUT) }
   usleep(1_000_000)  // settle: the first collection is behind us
   let c0 = cpuSeconds(pid: pid) ?? 0, t0 = monotonicSeconds()
-  usleep(UInt32(seconds * 1_000_000))
+  var counter = RefreshCounter()
+  counter.sample(cpu: c0, at: t0)
+  while monotonicSeconds() < t0 + seconds {
+    usleep(10_000)
+    if let c = cpuSeconds(pid: pid) { counter.sample(cpu: c, at: monotonicSeconds()) }
+  }
   let c1 = cpuSeconds(pid: pid) ?? 0, t1 = monotonicSeconds()
   let rss = peakRSSMiB(pid: pid) ?? .nan
-  return TUIMeasurement(firstFrameSeconds: firstFrameSeconds, cpuPercent: 100 * (c1 - c0) / (t1 - t0), peakRSSMiB: rss)
+  return TUIMeasurement(
+    firstFrameSeconds: firstFrameSeconds, cpuPercent: 100 * (c1 - c0) / (t1 - t0), peakRSSMiB: rss,
+    refreshes: counter.starts.count, refreshIntervalSeconds: counter.meanSpacing)
 }
 
 /// Reads a pty until told to stop and records when `marker` first appears in its output.

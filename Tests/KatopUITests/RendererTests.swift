@@ -101,6 +101,17 @@ final class RendererTests: XCTestCase {
     XCTAssertEqual(roles[23][2], .hintText)
   }
 
+  func testHeaderShowsWiderRefreshSpacing() {
+    var state = Fixtures.state()
+    XCTAssertTrue(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("every 1s  "))
+    state.slowRefresh = SlowRefresh(effectiveIntervalMs: 2100, refreshMs: 300)
+    let line = Fixtures.render(state, width: 120, height: 24).text(row: 0)
+    XCTAssertTrue(line.contains("every 1s (2.1s: refresh takes 300ms)"), line)
+    // Not wider than the configured interval: nothing to explain.
+    state.slowRefresh = SlowRefresh(effectiveIntervalMs: 1000, refreshMs: 100)
+    XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("refresh takes"))
+  }
+
   func testPromptShowsInFooter() {
     var state = Fixtures.state()
     _ = state.handle(.char("p"))
