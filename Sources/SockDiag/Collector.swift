@@ -22,8 +22,9 @@ public enum CollectorError: Error, CustomStringConvertible {
     case .netlinkReceive(let e):
       return "receiving sock_diag reply failed (\(SystemCalls.errnoName(e)))"
     case .kernel(let e, let family):
-      let name = family == NetlinkConstants.afInet6 ? "IPv6" : "IPv4"
-      return "kernel refused the \(name) sock_diag dump (\(SystemCalls.errnoName(e)))"
+      let name =
+        family == NetlinkConstants.afInet6 ? "IPv6 " : family == NetlinkConstants.afInet ? "IPv4 " : ""
+      return "kernel refused the \(name)sock_diag dump (\(SystemCalls.errnoName(e)))"
     case .malformedReply(let why): return "malformed sock_diag reply: \(why)"
     case .procRead(let path, let e): return "cannot read \(path) (\(SystemCalls.errnoName(e)))"
     case .procParse(let why): return "cannot parse /proc/net/tcp: \(why)"
@@ -140,39 +141,75 @@ public final class Collector {
     }
   }
 
+  /// Whether the kernel's one-walk dump (TCPDIAG_GETSOCK, AF_UNSPEC) is believed to work; false
+  /// once it refused it, then every refresh dumps IPv4 and IPv6 separately (two walks).
+  private(set) var usesSingleWalk = true
+
+  /// Failures of the one-walk request that mean "this kernel does not offer it": fall back to
+  /// the per-family dumps (which fall back to /proc in turn when they fail too).
+  private func singleWalkUnsupported(_ error: CollectorError) -> Bool {
+    switch error {
+    case .kernel: return true
+    case .netlinkSend(let e), .netlinkReceive(let e): return e == EINVAL || e == EOPNOTSUPP || e == ENOENT
+    default: return false
+    }
+  }
+
   private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
     throws -> Bool
   {
-    var socket = try netlink ?? openNetlink()
-    netlink = socket
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
     let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
     var interrupted = false
-    for family in [NetlinkConstants.afInet, NetlinkConstants.afInet6] {
+    if usesSingleWalk {
       let before = sockets.count
-      var retries = 0
-      while true {
+      do {
+        interrupted = try dumpRetryingOnENOBUFS(into: &sockets) { socket, records in
+          try socket.dumpAllFamilies(states: request.states, bytecode: bytecode, into: &records)
+        }
+      } catch let error as CollectorError where singleWalkUnsupported(error) {
+        usesSingleWalk = false
+        sockets.removeSubrange(before...)
+      }
+    }
+    if !usesSingleWalk {
+      for family in [NetlinkConstants.afInet, NetlinkConstants.afInet6] {
         do {
-          interrupted = try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &sockets)
-            || interrupted
+          interrupted =
+            try dumpRetryingOnENOBUFS(into: &sockets) { socket, records in
+              try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &records)
+            } || interrupted
         } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
           // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
           notes.append("IPv6 sock_diag unavailable (\(SystemCalls.errnoName(code))): IPv6 sockets missing")
-        } catch CollectorError.netlinkReceive(let code) where code == ENOBUFS && retries < 2 {
-          // The reply overran the receive queue: what arrived is incomplete and the socket may
-          // still hold stale datagrams. Start this family again on a fresh socket.
-          retries += 1
-          sockets.removeSubrange(before...)
-          netlink = nil
-          socket = try openNetlink()
-          netlink = socket
-          continue
         }
-        break
       }
     }
     if !kernelFilter { Collector.filterPorts(request.ports, &sockets) }
     return interrupted
+  }
+
+  /// Runs one dump. When the reply overran the receive queue (ENOBUFS), what arrived is
+  /// incomplete and the socket may still hold stale datagrams: the dump starts again on a fresh
+  /// socket, at most twice.
+  private func dumpRetryingOnENOBUFS(
+    into sockets: inout [SocketRecord], _ dump: (SockDiagSocket, inout [SocketRecord]) throws -> Bool
+  ) throws -> Bool {
+    var socket = try netlink ?? openNetlink()
+    netlink = socket
+    let before = sockets.count
+    var retries = 0
+    while true {
+      do {
+        return try dump(socket, &sockets)
+      } catch CollectorError.netlinkReceive(let code) where code == ENOBUFS && retries < 2 {
+        retries += 1
+        sockets.removeSubrange(before...)
+        netlink = nil
+        socket = try openNetlink()
+        netlink = socket
+      }
+    }
   }
 
   private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])

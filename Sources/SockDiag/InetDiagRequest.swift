@@ -92,6 +92,39 @@ public enum InetDiagRequest {
     return bytes
   }
 
+  /// The single-walk request: nlmsghdr (type TCPDIAG_GETSOCK) + the v1 struct inet_diag_req
+  /// (u8 family = AF_UNSPEC, u8 src_len, u8 dst_len, u8 ext, inet_diag_sockid, u32 states,
+  /// u32 dbs), + the same INET_DIAG_REQ_BYTECODE attribute. The kernel's compat path dumps
+  /// every TCP socket of both families in one walk of the hash table.
+  public static func allFamiliesDumpRequest(states: UInt32, sequence: UInt32, bytecode: [UInt8]) -> [UInt8] {
+    let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
+    let length =
+      NetlinkConstants.headerSize + NetlinkConstants.inetDiagReqV1Size
+      + NetlinkConstants.align4(attributeLength)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(length)
+    appendU32(&bytes, UInt32(length))
+    appendU16(&bytes, NetlinkConstants.tcpDiagGetSock)
+    appendU16(&bytes, NetlinkConstants.flagRequest | NetlinkConstants.flagDump)
+    appendU32(&bytes, sequence)
+    appendU32(&bytes, 0)
+    // struct inet_diag_req
+    bytes.append(NetlinkConstants.afUnspec)  // idiag_family (the compat dump ignores it)
+    bytes.append(0)  // idiag_src_len
+    bytes.append(0)  // idiag_dst_len
+    bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
+    bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
+    appendU32(&bytes, states)
+    appendU32(&bytes, 0)  // idiag_dbs
+    if attributeLength > 0 {
+      appendU16(&bytes, UInt16(attributeLength))
+      appendU16(&bytes, NetlinkConstants.inetDiagReqBytecode)
+      bytes.append(contentsOf: bytecode)
+      while bytes.count < length { bytes.append(0) }
+    }
+    return bytes
+  }
+
   // Host byte order, as the kernel reads these fields.
   @inline(__always) static func appendU16(_ bytes: inout [UInt8], _ v: UInt16) {
     withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }

@@ -17,6 +17,11 @@ public enum NetlinkConstants {
   public static let nlmsgError: UInt16 = 2
   public static let nlmsgDone: UInt16 = 3
   public static let sockDiagByFamily: UInt16 = 20
+  /// Legacy dump request (inet_diag_rcv_msg_compat): dumps IPv4 and IPv6 in one hash-table
+  /// walk; its replies carry this type too.
+  public static let tcpDiagGetSock: UInt16 = 18
+  public static let inetDiagReqV1Size = 60  // struct inet_diag_req
+  public static let afUnspec: UInt8 = 0
   public static let flagRequest: UInt16 = 0x01
   public static let flagDump: UInt16 = 0x300  // NLM_F_ROOT | NLM_F_MATCH
   public static let flagDumpInterrupted: UInt16 = 0x10
@@ -124,7 +129,7 @@ public struct NetlinkDumpParser {
         let code = payload.loadUnaligned(fromByteOffset: 0, as: Int32.self)
         if code < 0 { throw NetlinkParseError.kernelError(errno: code == Int32.min ? 0 : -code) }
         // error 0 is an ACK: nothing to do.
-      case NetlinkConstants.sockDiagByFamily:
+      case NetlinkConstants.sockDiagByFamily, NetlinkConstants.tcpDiagGetSock:
         guard payload.count >= NetlinkConstants.inetDiagMsgSize else {
           throw NetlinkParseError.truncatedSocketMessage(offset: offset, length: length)
         }

@@ -1,5 +1,5 @@
-// The NETLINK_SOCK_DIAG socket: sends one dump request per address family and feeds every
-// received datagram to NetlinkDumpParser. Hot path: one reused receive buffer, no Foundation,
+// The NETLINK_SOCK_DIAG socket: sends a dump request (both families in one walk, or one family)
+// and feeds every received datagram to NetlinkDumpParser. Hot path: one reused receive buffer, no Foundation,
 // no allocation per socket (records go into a pre-reserved array).
 
 import CKatopNetlink
@@ -19,6 +19,8 @@ final class SockDiagSocket {
   /// Test seam: stands in for recv(2). Gets the receive buffer and the dump's sequence number,
   /// returns the byte count written or -errno (kernel surprises: NLMSG_ERROR, ENOBUFS ...).
   var receiveOverride: ((UnsafeMutableRawBufferPointer, UInt32) -> Int)?
+  /// Test seam: sees (and may rewrite) every request before it is sent.
+  var requestOverride: (([UInt8]) -> [UInt8])?
 
   init() throws {
     let fd = socket(katop_AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
@@ -41,6 +43,15 @@ final class SockDiagSocket {
     close(fd)
   }
 
+  /// Dumps IPv4 and IPv6 in one kernel walk (TCPDIAG_GETSOCK, AF_UNSPEC). Returns true when the
+  /// kernel flagged the dump as interrupted. A kernel refusing the request throws
+  /// CollectorError.kernel with family AF_UNSPEC.
+  func dumpAllFamilies(states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord]) throws -> Bool {
+    sequence &+= 1
+    let request = InetDiagRequest.allFamiliesDumpRequest(states: states, sequence: sequence, bytecode: bytecode)
+    return try run(request, family: NetlinkConstants.afUnspec, into: &records)
+  }
+
   /// Dumps one address family. Returns true when the kernel flagged the dump as interrupted.
   func dump(family: UInt8, states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord])
     throws -> Bool
@@ -48,6 +59,11 @@ final class SockDiagSocket {
     sequence &+= 1
     let request = InetDiagRequest.dumpRequest(
       family: family, states: states, sequence: sequence, bytecode: bytecode)
+    return try run(request, family: family, into: &records)
+  }
+
+  private func run(_ built: [UInt8], family: UInt8, into records: inout [SocketRecord]) throws -> Bool {
+    let request = requestOverride?(built) ?? built
     let sent = request.withUnsafeBytes { raw -> Int in
       while true {
         let n = send(fd, raw.baseAddress, raw.count, 0)

@@ -79,7 +79,8 @@ final class KernelSurpriseTests: XCTestCase {
   let request = CollectRequest(owners: false, socketOptions: false)
 
   func testNlmsgErrorForIPv4FallsBackToProcWithANote() throws {
-    let fake = FakeKernel([.bytes(nlmsgError(-EINVAL))])
+    // The one-walk request is refused first, then the IPv4 dump of the per-family fallback.
+    let fake = FakeKernel([.bytes(nlmsgError(-EOPNOTSUPP)), .bytes(nlmsgError(-EINVAL))])
     let snapshot = try fake.collector().collect(request)
     XCTAssertEqual(snapshot.system.source, .proc)
     XCTAssertTrue(
@@ -90,7 +91,10 @@ final class KernelSurpriseTests: XCTestCase {
   }
 
   func testNlmsgErrorForIPv6KeepsIPv4AndSaysSo() throws {
-    let fake = FakeKernel([.bytes(capturedReply + doneMessage), .bytes(nlmsgError(-EAFNOSUPPORT))])
+    // One-walk request refused: per-family fallback, where IPv4 works and IPv6 does not.
+    let fake = FakeKernel([
+      .bytes(nlmsgError(-EINVAL)), .bytes(capturedReply + doneMessage), .bytes(nlmsgError(-EAFNOSUPPORT)),
+    ])
     let snapshot = try fake.collector().collect(request)
     XCTAssertEqual(snapshot.system.source, .netlink)
     XCTAssertEqual(snapshot.sockets.count, 1)
@@ -100,7 +104,7 @@ final class KernelSurpriseTests: XCTestCase {
   }
 
   func testInterruptedDumpIsFlaggedAndNoted() throws {
-    let fake = FakeKernel([.bytes(capturedReply(flags: 0x2 | 0x10) + doneMessage), .bytes(doneMessage)])
+    let fake = FakeKernel([.bytes(capturedReply(flags: 0x2 | 0x10) + doneMessage)])
     let snapshot = try fake.collector().collect(request)
     XCTAssertTrue(snapshot.system.dumpInterrupted)
     XCTAssertEqual(snapshot.sockets.count, 1)
@@ -112,10 +116,8 @@ final class KernelSurpriseTests: XCTestCase {
   }
 
   func testENOBUFSRestartsTheFamilyOnAFreshSocketWithoutDuplicates() throws {
-    // Half a dump arrives, then the queue overran: the retry must not keep the first half.
-    let fake = FakeKernel([
-      .bytes(capturedReply), .error(ENOBUFS), .bytes(capturedReply + doneMessage), .bytes(doneMessage),
-    ])
+    // Half the one-walk dump arrives, then the queue overran: the retry must not keep the first half.
+    let fake = FakeKernel([.bytes(capturedReply), .error(ENOBUFS), .bytes(capturedReply + doneMessage)])
     let snapshot = try fake.collector().collect(request)
     XCTAssertEqual(snapshot.sockets.count, 1)
     XCTAssertEqual(fake.socketsOpened, 2)
@@ -130,9 +132,23 @@ final class KernelSurpriseTests: XCTestCase {
     XCTAssertEqual(fake.socketsOpened, 3)
   }
 
+  func testENOBUFSOnThePerFamilyFallbackRestartsThatFamily() throws {
+    let fake = FakeKernel([
+      .bytes(nlmsgError(-EINVAL)),  // one-walk request refused
+      .bytes(capturedReply), .error(ENOBUFS), .bytes(capturedReply + doneMessage),  // IPv4, retried
+      .bytes(doneMessage),  // IPv6
+    ])
+    let collector = fake.collector()
+    let snapshot = try collector.collect(request)
+    XCTAssertFalse(collector.usesSingleWalk)
+    XCTAssertEqual(snapshot.sockets.count, 1)
+    XCTAssertEqual(fake.socketsOpened, 2)
+    XCTAssertTrue(fake.replies.isEmpty)
+  }
+
   func testShortTCPInfoStillAnalysesAndRenders() throws {
     for length in [0, 1, 7, 40, 47, 60, 104, 150] {
-      let fake = FakeKernel([.bytes(replyWithShortTCPInfo(length) + doneMessage), .bytes(doneMessage)])
+      let fake = FakeKernel([.bytes(replyWithShortTCPInfo(length) + doneMessage)])
       let snapshot = try fake.collector().collect(request)
       let record = try XCTUnwrap(snapshot.sockets.first, "length \(length)")
       let info = try XCTUnwrap(record.info)
