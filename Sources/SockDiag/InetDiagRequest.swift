@@ -64,32 +64,15 @@ public enum InetDiagRequest {
   public static func dumpRequest(family: UInt8, states: UInt32, sequence: UInt32, bytecode: [UInt8])
     -> [UInt8]
   {
-    let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
-    let length =
-      NetlinkConstants.headerSize + NetlinkConstants.inetDiagReqV2Size
-      + NetlinkConstants.align4(attributeLength)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(length)
-    // struct nlmsghdr
-    appendU32(&bytes, UInt32(length))
-    appendU16(&bytes, NetlinkConstants.sockDiagByFamily)
-    appendU16(&bytes, NetlinkConstants.flagRequest | NetlinkConstants.flagDump)
-    appendU32(&bytes, sequence)
-    appendU32(&bytes, 0)  // nlmsg_pid: the kernel
-    // struct inet_diag_req_v2
-    bytes.append(family)
-    bytes.append(NetlinkConstants.ipprotoTCP)
-    bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
-    bytes.append(0)  // pad
-    appendU32(&bytes, states)
-    bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
-    if attributeLength > 0 {
-      appendU16(&bytes, UInt16(attributeLength))
-      appendU16(&bytes, NetlinkConstants.inetDiagReqBytecode)
-      bytes.append(contentsOf: bytecode)
-      while bytes.count < length { bytes.append(0) }
+    message(type: NetlinkConstants.sockDiagByFamily, bodySize: NetlinkConstants.inetDiagReqV2Size, sequence: sequence, bytecode: bytecode) { bytes in
+      // struct inet_diag_req_v2
+      bytes.append(family)
+      bytes.append(NetlinkConstants.ipprotoTCP)
+      bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
+      bytes.append(0)  // pad
+      appendU32(&bytes, states)
+      bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
     }
-    return bytes
   }
 
   /// The single-walk request: nlmsghdr (type TCPDIAG_GETSOCK) + the v1 struct inet_diag_req
@@ -97,25 +80,32 @@ public enum InetDiagRequest {
   /// u32 dbs), + the same INET_DIAG_REQ_BYTECODE attribute. The kernel's compat path dumps
   /// every TCP socket of both families in one walk of the hash table.
   public static func allFamiliesDumpRequest(states: UInt32, sequence: UInt32, bytecode: [UInt8]) -> [UInt8] {
+    message(type: NetlinkConstants.tcpDiagGetSock, bodySize: NetlinkConstants.inetDiagReqV1Size, sequence: sequence, bytecode: bytecode) { bytes in
+      // struct inet_diag_req
+      bytes.append(NetlinkConstants.afUnspec)  // idiag_family (the compat dump ignores it)
+      bytes.append(0)  // idiag_src_len
+      bytes.append(0)  // idiag_dst_len
+      bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
+      bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
+      appendU32(&bytes, states)
+      appendU32(&bytes, 0)  // idiag_dbs
+    }
+  }
+
+  /// nlmsghdr (a dump request to the kernel) + the request body `writeBody` appends
+  /// (`bodySize` bytes) + the INET_DIAG_REQ_BYTECODE attribute when `bytecode` is not empty.
+  static func message(type: UInt16, bodySize: Int, sequence: UInt32, bytecode: [UInt8], writeBody: (inout [UInt8]) -> Void) -> [UInt8] {
     let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
-    let length =
-      NetlinkConstants.headerSize + NetlinkConstants.inetDiagReqV1Size
-      + NetlinkConstants.align4(attributeLength)
+    let length = NetlinkConstants.headerSize + bodySize + NetlinkConstants.align4(attributeLength)
     var bytes: [UInt8] = []
     bytes.reserveCapacity(length)
+    // struct nlmsghdr
     appendU32(&bytes, UInt32(length))
-    appendU16(&bytes, NetlinkConstants.tcpDiagGetSock)
+    appendU16(&bytes, type)
     appendU16(&bytes, NetlinkConstants.flagRequest | NetlinkConstants.flagDump)
     appendU32(&bytes, sequence)
-    appendU32(&bytes, 0)
-    // struct inet_diag_req
-    bytes.append(NetlinkConstants.afUnspec)  // idiag_family (the compat dump ignores it)
-    bytes.append(0)  // idiag_src_len
-    bytes.append(0)  // idiag_dst_len
-    bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
-    bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
-    appendU32(&bytes, states)
-    appendU32(&bytes, 0)  // idiag_dbs
+    appendU32(&bytes, 0)  // nlmsg_pid: the kernel
+    writeBody(&bytes)
     if attributeLength > 0 {
       appendU16(&bytes, UInt16(attributeLength))
       appendU16(&bytes, NetlinkConstants.inetDiagReqBytecode)
