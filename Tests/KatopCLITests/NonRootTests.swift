@@ -45,7 +45,7 @@ final class NonRootTests: XCTestCase {
     let ka = try pair.connectClient(keepalive: (45, 7, 3))
     try pair.connectClient()
     // A socket nobody owns: its owner stays visible to nobody.
-    let nobodyFixture = try NobodyFixture(setpriv: setpriv, fixture: copyForNobody(Binaries.fixture))
+    let nobodyFixture = try FixtureProcess(["--port", "0", "--connections", "2"], launcher: [setpriv] + NonRootTests.asNobody, binary: copyForNobody(Binaries.fixture))
     defer { nobodyFixture.stop() }
 
     let r = try runProcess(
@@ -102,43 +102,3 @@ final class NonRootTests: XCTestCase {
 }
 
 /// katop-fixture running as nobody (a listener and 2 connections), stopped by closing its stdin.
-final class NobodyFixture {
-  let process = Process()
-  private let stdin = Pipe()
-  let pid: Int32
-  let port: UInt16
-
-  init(setpriv: String, fixture: String) throws {
-    process.executableURL = URL(fileURLWithPath: setpriv)
-    process.arguments = NonRootTests.asNobody + [fixture, "--port", "0", "--connections", "2"]
-    process.environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardInput = stdin
-    try process.run()
-    var line = Data()
-    while true {
-      let byte = out.fileHandleForReading.readData(ofLength: 1)
-      if byte.isEmpty || byte == Data("\n".utf8) { break }
-      line.append(byte)
-    }
-    let text = String(decoding: line, as: UTF8.self)
-    var fields: [String: String] = [:]
-    for part in text.split(separator: " ") {
-      let kv = part.split(separator: "=", maxSplits: 1)
-      if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
-    }
-    guard let pid = fields["pid"].flatMap(Int32.init), let port = fields["port"].flatMap(UInt16.init) else {
-      process.terminate()
-      throw NSError(domain: "katop-test", code: 2, userInfo: [NSLocalizedDescriptionKey: "fixture as nobody said '\(text)'"])
-    }
-    self.pid = pid
-    self.port = port
-  }
-
-  func stop() {
-    try? stdin.fileHandleForWriting.close()
-    if process.isRunning { kill(pid, SIGTERM) }
-    process.waitUntilExit()
-  }
-}

@@ -105,13 +105,21 @@ final class FixtureProcess {
   let pid: Int32
   let port: UInt16
 
-  init(_ args: [String]) throws {
-    try Binaries.require(Binaries.fixture)
-    process.executableURL = URL(fileURLWithPath: Binaries.fixture)
-    process.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    env["SWIFT_BACKTRACE"] = "enable=no"
-    process.environment = env
+  /// Starts `katop-fixture ARGS`; with `launcher` (e.g. setpriv and its options) and `binary`,
+  /// starts `LAUNCHER BINARY ARGS` instead.
+  init(_ args: [String], launcher: [String] = [], binary: String = Binaries.fixture) throws {
+    try Binaries.require(binary)
+    if let program = launcher.first {
+      process.executableURL = URL(fileURLWithPath: program)
+      process.arguments = Array(launcher.dropFirst()) + [binary] + args
+      process.environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin"]
+    } else {
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments = args
+      var env = ProcessInfo.processInfo.environment
+      env["SWIFT_BACKTRACE"] = "enable=no"
+      process.environment = env
+    }
     let out = Pipe()
     process.standardOutput = out
     process.standardInput = stdin
@@ -140,7 +148,8 @@ final class FixtureProcess {
 
   func stop() {
     try? stdin.fileHandleForWriting.close()
-    if process.isRunning { process.terminate() }
+    // SIGTERM to the fixture itself (a launcher such as setpriv execs it, so the pids agree).
+    if process.isRunning { kill(pid, SIGTERM) }
     process.waitUntilExit()
   }
 
