@@ -26,7 +26,7 @@ enum Column: CaseIterable {
   var fixedWidth: Int {
     switch self {
     case .state: return 10
-    case .owner: return 16
+    case .owner: return 15
     case .idle: return 6
     case .keepalive: return 3
     case .timer: return 12
