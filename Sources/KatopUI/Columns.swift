@@ -125,7 +125,7 @@ struct ColumnLayout {
 
   static let addressCap = 47
   static let addressMin = 9
-  static let riskMin = 10
+  static let riskMin = 12  // "no-keepalive" whole; longer ids get an ellipsis
 
   init<Rows: Sequence<TableRow>>(width: Int, visible: Rows) {
     var local = Column.local.title.count + 1, remote = Column.remote.title.count + 1
