@@ -5,6 +5,9 @@ public enum SettingsSource: String, Sendable, Codable {
   case socket
   /// Assumed from the namespace's tcp_keepalive_* sysctls.
   case system
+  /// SO_KEEPALIVE known off from the kernel's timers (no keepalive timer pending in a state that
+  /// would have one), so the socket was not read: the other values are the sysctls.
+  case timer
 }
 
 public struct KeepaliveState: Hashable, Sendable {

@@ -59,10 +59,11 @@ public enum KeepaliveMath {
         enabled: o.keepalive, idleSeconds: o.idleSeconds, intervalSeconds: o.intervalSeconds,
         probes: o.probes, userTimeoutMs: o.userTimeoutMs, source: .socket)
     } else {
+      let enabled = inferredEnabled(record)
       ka = KeepaliveState(
-        enabled: inferredEnabled(record), idleSeconds: system.keepaliveTime,
+        enabled: enabled, idleSeconds: system.keepaliveTime,
         intervalSeconds: system.keepaliveInterval, probes: system.keepaliveProbes, userTimeoutMs: nil,
-        source: .system)
+        source: enabled == false && keepaliveApplies(record.state) ? .timer : .system)
     }
     // idiag_retrans is icsk_probes_out while the keepalive timer is the one reported.
     ka.probesOut = record.timer == .keepalive && !isOrphanedFinWait2(record) ? Int(record.timerCount) : 0

@@ -91,14 +91,20 @@ extension Renderer {
     }
 
 
-    section("Keepalive (" + (k.source == .socket ? "read from the socket" : "assumed from sysctls: run as root to read the socket") + ")")
+    let origin: String
+    switch k.source {
+    case .socket: origin = "read from the socket"
+    case .system: origin = "assumed from sysctls: run as root to read the socket"
+    case .timer: origin = "off per the kernel's timers; socket not read, * = sysctls"
+    }
+    section("Keepalive (" + origin + ")")
     switch k.enabled {
     case true?: field("enabled", "on (SO_KEEPALIVE)", .keepaliveOn)
     case false?: field("enabled", "off: a dead peer or a forgotten NAT flow is never noticed while idle", .keepaliveOff)
     case nil: field("enabled", "unknown: another timer (retransmit) hides the keepalive timer", .keepaliveUnknown)
     }
     field("idle so far", c.idleMs.map { Format.duration(ms: Int64(clamping: $0)) + " (min of last data and last ACK received)" } ?? "unknown (no tcp_info)")
-    let assumed = k.source == .system ? " *" : ""
+    let assumed = k.source == .socket ? "" : " *"
     field("keepalive idle", "\(k.idleSeconds)s (\(Format.duration(seconds: k.idleSeconds)))  TCP_KEEPIDLE\(assumed)")
     field("interval", "\(k.intervalSeconds)s  TCP_KEEPINTVL\(assumed)")
     field("probes", "\(k.probes)  TCP_KEEPCNT\(assumed)")

@@ -10,7 +10,8 @@
 //   sockets all the time, so they are re-read. fds that disappeared are dropped.
 // - If inodes are still unknown after that (an fd cached for a socket that is still alive
 //   elsewhere, e.g. after fork or SCM_RIGHTS, was reused), a full pass readlinks every fd again,
-//   at most once per `fullPassIntervalMs` (30 s).
+//   at most once per `fullPassIntervalMs` (30 s). A first pass (nothing cached) counts as a full
+//   one: it read every fd already.
 // - Inodes still unknown after a rescan (sockets of processes in other pid namespaces, other
 //   users' processes without privileges, kernel sockets) are remembered as unresolved so they do
 //   not force a rescan on every refresh; the next rescan (triggered by a new socket) retries them.
@@ -62,8 +63,11 @@ final class OwnerScanner {
     cachedSocketHits = 0
     if hasUnknown(wanted) {
       unresolvable.removeAll()
+      // Without any cached process the incremental pass reads every fd: it is a full pass.
+      let cold = processes.isEmpty
       rescan(wanted: wanted, full: false)
       lastPass = .incremental
+      if cold { lastFullPassMs = nowMs }
       if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= fullPassIntervalMs } ?? true) {
         rescan(wanted: wanted, full: true)
         lastPass = .full

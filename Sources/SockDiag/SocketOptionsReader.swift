@@ -1,4 +1,5 @@
-// Reads keepalive settings from live sockets of other processes: pidfd_open(pid) once per
+// Reads keepalive settings from live sockets of other processes (those whose keepalive is not
+// already known off from the kernel's timers): pidfd_open(pid) once per
 // process, pidfd_getfd(pidfd, fd) per socket, fstat to check the duplicate is still the same
 // socket (fd numbers get reused), getsockopt x5, close the duplicate at once (holding it would
 // keep the socket alive). Needs ptrace rights over the owner (root / CAP_SYS_PTRACE); failures
@@ -40,6 +41,14 @@ final class SocketOptionsReader {
 
   func invalidate() { cache.removeAll() }
 
+  /// Keepalive known off without reading the socket: in a state where an SO_KEEPALIVE socket
+  /// always has its keepalive timer pending, sock_diag reports no timer at all. Such sockets are
+  /// not read (half the reads on a typical host; docs/performance.md round 4): their settings
+  /// would not be used, and katop says so (`SettingsSource.timer`).
+  static func knownOff(_ socket: SocketRecord) -> Bool {
+    KeepaliveMath.keepaliveApplies(socket.state) && KeepaliveMath.inferredEnabled(socket) == false
+  }
+
   func options(for sockets: [SocketRecord], owners: [UInt32: Owner], nowMs: UInt64)
     -> [UInt32: SocketOptions]
   {
@@ -54,6 +63,7 @@ final class SocketOptionsReader {
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
     var refreshBudget = maxRefreshPerCall
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
+      if SocketOptionsReader.knownOff(socket) { continue }
       guard let owner = owners[socket.inode] else { continue }
       if let entry = cache[socket.cookie], entry.inode == socket.inode {
         // Fresh, or stale but this call's re-read budget is spent: keep the cached values.
