@@ -14,25 +14,58 @@ public enum JSONReport {
 
   /// Streams the report to `sink` in chunks of about `chunkSize` bytes (the last one smaller), so
   /// a large report is never held whole: `katop --once --json` writes each chunk to stdout.
+  /// With `workers` > 1 the rows are rendered in blocks of `blockRows` on that many threads and
+  /// written in order (same bytes; ~2 blocks per worker in memory at most).
   public static func render(
     system: SystemInfo, profile: MiddleboxProfile, connections: [Connection], chunkSize: Int = 1 << 20,
-    sink: @escaping (UnsafeRawBufferPointer) -> Void
+    workers: Int = 1, blockRows: Int = 2048, sink: @escaping (UnsafeRawBufferPointer) -> Void
   ) {
     let w = JSONWriter(chunkSize: chunkSize, sink: sink)
-    writeReport(w, system, profile, connections)
+    writeReport(w, system, profile, connections, workers: workers, blockRows: blockRows)
     w.flush()
   }
 
-  static func writeReport(_ w: JSONWriter, _ system: SystemInfo, _ profile: MiddleboxProfile, _ connections: [Connection]) {
+  static func writeReport(
+    _ w: JSONWriter, _ system: SystemInfo, _ profile: MiddleboxProfile, _ connections: [Connection],
+    workers: Int = 1, blockRows: Int = 2048
+  ) {
     w.beginObject()
     w.key("system")
     writeSystem(w, system, profile)
     w.key("connections")
     w.beginArray()
-    for c in connections { writeConnection(w, c) }
+    let block = max(1, blockRows)
+    if workers <= 1 || connections.count <= block {
+      for c in connections { writeConnection(w, c) }
+    } else {
+      writeRowsInParallel(w, connections, workers: workers, blockRows: block)
+    }
     w.endArray()
     w.endObject()
     w.newline()
+  }
+
+  /// Rounds of `workers` blocks: each worker renders one block into its own writer, then the
+  /// blocks are appended in order. JSON writing is ~25% of `katop --once --json` at 100k rows.
+  static func writeRowsInParallel(_ w: JSONWriter, _ connections: [Connection], workers: Int, blockRows: Int) {
+    let blocks = (connections.count + blockRows - 1) / blockRows
+    let writers = (0..<workers).map { _ in JSONWriter(capacity: blockRows * 900) }
+    var first = 0
+    while first < blocks {
+      let round = min(workers, blocks - first)
+      let start = first
+      Parallel.forEach(count: round, workers: round) { _, k in
+        let b = start + k
+        let writer = writers[k]
+        writer.reset(commaDue: b > 0)
+        for i in (b * blockRows)..<min(connections.count, (b + 1) * blockRows) {
+          writeConnection(writer, connections[i])
+        }
+        return false
+      }
+      for k in 0..<round { w.append(contentsOf: writers[k]) }
+      first += round
+    }
   }
 
   static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {

@@ -75,6 +75,26 @@ final class JSONWriter {
     count += bytes.count
   }
 
+  /// Starts over empty, as if a value had (`commaDue`) or had not just been written: a worker's
+  /// writer renders a block of array elements that continues another writer's array.
+  func reset(commaDue: Bool) {
+    count = 0
+    self.commaDue = commaDue
+  }
+
+  /// Appends what `other` holds (complete JSON values, e.g. a block of array elements rendered by
+  /// another thread) as if written here. When streaming, the block goes to the sink directly.
+  func append(contentsOf other: JSONWriter) {
+    guard other.count > 0 else { return }
+    if let sink {
+      flush()
+      sink(UnsafeRawBufferPointer(start: other.buffer, count: other.count))
+    } else {
+      put(UnsafeBufferPointer(start: other.buffer, count: other.count))
+    }
+    commaDue = true
+  }
+
   @inline(__always) private func separate() {
     if commaDue { put(UInt8(ascii: ",")) }
   }

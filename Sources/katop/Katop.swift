@@ -120,7 +120,7 @@ struct Katop: ParsableCommand {
     sortOrder.sort(&rows)
     if json {
       // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
-      JSONReport.render(system: system, profile: profile, connections: rows) { chunk in
+      JSONReport.render(system: system, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
         Katop.writeAll(chunk)
       }
       return

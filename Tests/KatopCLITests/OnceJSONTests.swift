@@ -48,6 +48,8 @@ final class OnceJSONTests: XCTestCase {
         XCTAssertFalse(risks.contains("no-keepalive"))
       } else {
         XCTAssertEqual(keepalive["enabled"] as? Bool, false, "\(c)")
+        // Known off from the kernel's timers (no keepalive timer while ESTABLISHED): not read.
+        XCTAssertEqual(keepalive["source"] as? String, "timer", "\(c)")
         XCTAssertTrue(risks.contains("no-keepalive"), "\(risks) for \(c)")
         let idle = try XCTUnwrap(c["idleMs"] as? Int)
         XCTAssertGreaterThanOrEqual(idle, 3000)

@@ -118,4 +118,31 @@ final class JSONReportTests: XCTestCase {
     let root = try parse(JSONReport.render(system: SystemInfo(), profile: .aws, connections: connections))
     XCTAssertEqual((root["connections"] as? [Any])?.count, 2000)
   }
+
+  /// Rows rendered in blocks on several threads give the same bytes as one thread, whatever the
+  /// block size (first block without a leading comma, blocks in order, empty and tiny lists).
+  func testParallelRowsGiveTheSameBytes() throws {
+    let owner = Owner(pid: 9, command: "mysqld", uid: 27, fd: 4)
+    let all = (0..<53).map { i -> Connection in
+      let record = Fixture.record(
+        timer: i % 3 == 0 ? .keepalive : .off, expiresMs: UInt32(i * 100), idleMs: UInt32(i * 60_000),
+        inode: UInt32(1000 + i), cookie: UInt64(i))
+      return Fixture.connection(record, options: i % 3 == 0 ? Fixture.options(true, 600, 60, 5) : nil, owner: i % 2 == 0 ? owner : nil)
+    }
+    XCTAssertTrue(all.contains { !$0.risks.isEmpty }, "some rows carry risk texts")
+    func streamed(_ rows: [Connection], workers: Int, blockRows: Int) -> [UInt8] {
+      var out: [UInt8] = []
+      JSONReport.render(system: sampleSystem(), profile: .aws, connections: rows, chunkSize: 4096, workers: workers, blockRows: blockRows) {
+        out.append(contentsOf: $0)
+      }
+      return out
+    }
+    for count in [0, 1, 7, 8, 53] {
+      let rows = Array(all.prefix(count))
+      let expected = JSONReport.renderUTF8(system: sampleSystem(), profile: .aws, connections: rows)
+      for (workers, block) in [(1, 2048), (2, 1), (2, 7), (3, 7), (4, 50)] {
+        XCTAssertEqual(streamed(rows, workers: workers, blockRows: block), expected, "\(count) rows, \(workers) workers, blocks of \(block)")
+      }
+    }
+  }
 }

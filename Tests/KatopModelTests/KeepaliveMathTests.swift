@@ -15,28 +15,29 @@ final class KeepaliveMathTests: XCTestCase {
   }
 
   func testEnabledInferredFromTimer() {
-    let cases: [(TCPState, TimerKind, UInt32, Bool?, UInt)] = [
-      (.established, .keepalive, 1000, true, #line),
-      (.established, .off, 1000, false, #line),
-      (.established, .retransmit, 1000, nil, #line),
-      (.established, .persist, 1000, nil, #line),
-      (.established, .delack, 1000, nil, #line),
-      (.closeWait, .off, 1000, false, #line),
-      (.closeWait, .keepalive, 1000, true, #line),
-      (.finWait2, .keepalive, 0, nil, #line),  // orphaned: FIN_WAIT2 timer, not keepalive
-      (.finWait2, .keepalive, 1000, true, #line),
-      (.listen, .off, 1000, false, #line),
-      (.timeWait, .timewait, 0, false, #line),
-      (.synSent, .retransmit, 1000, false, #line),
-      (.synRecv, .retransmit, 0, false, #line),
-      (.newSynRecv, .retransmit, 0, false, #line),
-      (.close, .off, 1000, false, #line),
+    let cases: [(TCPState, TimerKind, UInt32, Bool?, SettingsSource, UInt)] = [
+      (.established, .keepalive, 1000, true, .system, #line),
+      // Keepalive known off from the timers where it applies: source "timer" (not read, not assumed).
+      (.established, .off, 1000, false, .timer, #line),
+      (.established, .retransmit, 1000, nil, .system, #line),
+      (.established, .persist, 1000, nil, .system, #line),
+      (.established, .delack, 1000, nil, .system, #line),
+      (.closeWait, .off, 1000, false, .timer, #line),
+      (.closeWait, .keepalive, 1000, true, .system, #line),
+      (.finWait2, .keepalive, 0, nil, .system, #line),  // orphaned: FIN_WAIT2 timer, not keepalive
+      (.finWait2, .keepalive, 1000, true, .system, #line),
+      (.listen, .off, 1000, false, .system, #line),
+      (.timeWait, .timewait, 0, false, .system, #line),
+      (.synSent, .retransmit, 1000, false, .system, #line),
+      (.synRecv, .retransmit, 0, false, .system, #line),
+      (.newSynRecv, .retransmit, 0, false, .system, #line),
+      (.close, .off, 1000, false, .system, #line),
     ]
-    for (state, timer, inode, expected, line) in cases {
+    for (state, timer, inode, expected, source, line) in cases {
       let r = Fixture.record(state: state, timer: timer, inode: inode)
       let ka = KeepaliveMath.state(for: r, options: nil, system: SystemInfo())
       XCTAssertEqual(ka.enabled, expected, "\(state) \(timer)", line: line)
-      XCTAssertEqual(ka.source, .system, line: line)
+      XCTAssertEqual(ka.source, source, "\(state) \(timer)", line: line)
       XCTAssertEqual(ka.idleSeconds, 7200, line: line)
       XCTAssertNil(ka.userTimeoutMs, line: line)
     }

@@ -1,14 +1,14 @@
-// Spreading independent per-process /proc and pidfd work over the CPUs: the owner scan and the
-// socket-option reads are ~100k cheap syscalls on a busy host, kernel time that two cores halve
-// (docs/performance.md). Work items are handed out one by one, biggest first by the caller's
-// ordering, so one large process does not leave the other worker idle.
+// Spreading independent work over the CPUs (docs/performance.md): the owner scan and the
+// socket-option reads (~100k cheap syscalls on a busy host, kernel time that two cores halve), and
+// in `katop --once` the analysis and the JSON rows. Work items are handed out one by one, biggest
+// first by the caller's ordering, so one large item does not leave the other worker idle.
 
 import Dispatch
 import Glibc
 
-enum Parallel {
+public enum Parallel {
   /// Worker threads to use: the online CPUs, at most 4 (the work is syscall-bound per process).
-  static let workerCount: Int = {
+  public static let workerCount: Int = {
     let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
     return max(1, min(4, cpus > 0 ? cpus : 1))
   }()
@@ -16,7 +16,7 @@ enum Parallel {
   /// Calls `body(worker, index)` for the indices 0..<count in order, on up to `workers` threads,
   /// until all are done or a call returns true (stop: indices not yet started are skipped).
   /// `body` must only touch per-index or per-worker state.
-  static func forEach(count: Int, workers: Int = workerCount, _ body: (Int, Int) -> Bool) {
+  public static func forEach(count: Int, workers: Int = workerCount, _ body: (Int, Int) -> Bool) {
     if count == 0 { return }
     let threads = min(workers, count)
     if threads <= 1 {
@@ -36,12 +36,12 @@ enum Parallel {
 
 /// A mutex-protected "next index" counter.
 /// (Also guards `FoundInodes`-style shared sets: see OwnerScanner.)
-final class WorkCounter: @unchecked Sendable {
+public final class WorkCounter: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private var next = 0
   private let count: Int
 
-  init(count: Int) {
+  public init(count: Int) {
     self.count = count
     pthread_mutex_init(mutex, nil)
   }
@@ -51,13 +51,13 @@ final class WorkCounter: @unchecked Sendable {
     mutex.deallocate()
   }
 
-  func stop() {
+  public func stop() {
     pthread_mutex_lock(mutex)
     next = count
     pthread_mutex_unlock(mutex)
   }
 
-  func take() -> Int? {
+  public func take() -> Int? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     guard next < count else { return nil }
