@@ -86,6 +86,49 @@ final class RiskTextTests: XCTestCase {
     }
   }
 
+  /// Values a packed case cannot hold (a profile name katop does not know, a timeout beyond
+  /// Int32, a huge keepidle) fall back to texts built at once: the same words either way.
+  func testUnpackableInputsKeepTheirTexts() {
+    let odd = MiddleboxProfile(name: "corp-fw", idleTimeoutSeconds: 90, summary: "test")
+    let c = Fixture.connection(Fixture.record(idleMs: 100_000), profile: odd)
+    XCTAssertEqual(c.risks.map(\.message), ["idle 1m40s > corp-fw 90s idle timeout, no keepalive: the middlebox has likely dropped this flow"])
+    XCTAssertEqual(c.risks.map(\.fix), [
+      "enable keepalive in the owning process: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=60, TCP_KEEPINTVL=15,"
+        + " TCP_KEEPCNT=5 (sysctls alone do not enable it)"])
+    let huge = MiddleboxProfile.custom(seconds: 5_000_000_000)
+    let slow = Fixture.connection(
+      Fixture.record(timer: .keepalive, expiresMs: 1000, idleMs: 10), options: Fixture.options(true, 6_000_000_000, 30, 5),
+      owner: Self.owner("redis-server"), profile: huge)
+    XCTAssertEqual(slow.risks.map(\.message), [
+      "first keepalive probe after 6000000000s idle >= custom 5000000000s idle timeout: the middlebox forgets the flow first"])
+    XCTAssertEqual(slow.risks.map(\.fix), [
+      "redis.conf: tcp-keepalive 300 (or CONFIG SET tcp-keepalive 300); or redis-server (pid 4242) sets"
+        + " TCP_KEEPIDLE=6000000000 itself: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5"])
+  }
+
+  /// Texts given as strings still read back, compare and hash by value; setting one keeps the other.
+  func testStoredTextsAndSetters() {
+    let a = Risk(id: "x", severity: .info, message: "m", fix: "f")
+    XCTAssertEqual(a, Risk(id: "x", severity: .info, message: "m", fix: "f"))
+    XCTAssertEqual(Set([a, Risk(id: "x", severity: .info, message: "m", fix: "f")]).count, 1)
+    XCTAssertNotEqual(a, Risk(id: "x", severity: .info, message: "m", fix: "g"))
+    var risk = Self.cases()[0].1.risks[0]
+    let fix = risk.fix
+    risk.message = "changed"
+    XCTAssertEqual(risk.message, "changed")
+    XCTAssertEqual(risk.fix, fix)
+    risk.fix = "other"
+    XCTAssertEqual([risk.message, risk.fix], ["changed", "other"])
+  }
+
+  /// A Risk holds an id (16-byte String), the packed inputs (largest case: owner command 16 +
+  /// pid 4 + probes out 4 + detect-in Int64? 9 + probes 4 + interval 4 = 44, plus the case tag)
+  /// and the severity: 62 bytes, stride 64, and no heap text. Before: 56 plus two heap strings.
+  func testRiskStaysSmall() {
+    print("MemoryLayout<Risk>: size \(MemoryLayout<Risk>.size), stride \(MemoryLayout<Risk>.stride)")
+    XCTAssertLessThanOrEqual(MemoryLayout<Risk>.stride, 64)
+  }
+
   static let expected: [String: [String]] = [
     "no-keepalive warning, no owner": [
       "no-keepalive warning\nidle 3m20s of aws 350s idle timeout, no keepalive: dropped if idle 2m30s more\nenable keepalive in the owning process: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5 (sysctls alone do not enable it)",
