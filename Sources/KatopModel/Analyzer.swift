@@ -5,19 +5,8 @@ public enum Analyzer {
   public static func analyze(_ snapshot: Snapshot, profile: MiddleboxProfile) -> [Connection] {
     var out: [Connection] = []
     out.reserveCapacity(snapshot.sockets.count)
-    // Fix texts repeat across rows (same owner, same profile): rows share one copy of each
-    // (~150 bytes a row at 100k risky rows, docs/performance.md).
-    var fixes: [String: String] = [:]
     for record in snapshot.sockets {
-      var c = analyze(record, snapshot: snapshot, profile: profile)
-      for i in c.risks.indices {
-        if let shared = fixes[c.risks[i].fix] {
-          c.risks[i].fix = shared
-        } else if fixes.count < 4096 {
-          fixes[c.risks[i].fix] = c.risks[i].fix
-        }
-      }
-      out.append(c)
+      out.append(analyze(record, snapshot: snapshot, profile: profile))
     }
     return out
   }

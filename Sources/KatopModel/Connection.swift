@@ -59,16 +59,28 @@ public enum Severity: Int, Sendable, Comparable, Codable, CaseIterable {
 public struct Risk: Hashable, Sendable {
   /// Stable id (`no-keepalive`, `keepalive-too-slow` ...); documented in docs/risks.md.
   public var id: String
+  /// What `message` and `fix` are made of: the rule's numbers, formatted only when read
+  /// (RiskText.swift), so evaluating risks allocates no strings. Laid out before `severity` so
+  /// that byte packs into the enum's tail padding.
+  var text: RiskText
   public var severity: Severity
   /// One line naming the numbers.
-  public var message: String
+  public var message: String {
+    get { text.message }
+    set { text = .stored(StoredRiskText(message: newValue, fix: text.fix)) }
+  }
   /// A concrete suggested fix.
-  public var fix: String
+  public var fix: String {
+    get { text.fix }
+    set { text = .stored(StoredRiskText(message: text.message, fix: newValue)) }
+  }
   public init(id: String, severity: Severity, message: String, fix: String) {
+    self.init(id: id, severity: severity, text: .stored(StoredRiskText(message: message, fix: fix)))
+  }
+  init(id: String, severity: Severity, text: RiskText) {
     self.id = id
+    self.text = text
     self.severity = severity
-    self.message = message
-    self.fix = fix
   }
 }
 

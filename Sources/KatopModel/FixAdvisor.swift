@@ -24,7 +24,11 @@ public enum FixAdvisor {
   /// azure 240 -> 180, cgnat 300 -> 240, custom 2 -> 1); keepintvl = round value <= min(30,
   /// keepidle / 4); 5 probes (a dead peer is found within keepidle + 5 x keepintvl).
   public static func recommended(for profile: MiddleboxProfile) -> KeepaliveRecommendation {
-    let idle = niceFloor(min(300, profile.idleTimeoutSeconds * 9 / 10))
+    recommended(timeoutSeconds: profile.idleTimeoutSeconds)
+  }
+
+  static func recommended(timeoutSeconds: Int) -> KeepaliveRecommendation {
+    let idle = niceFloor(min(300, timeoutSeconds * 9 / 10))
     let interval = niceFloor(max(1, min(30, idle / 4)))
     return KeepaliveRecommendation(idleSeconds: idle, intervalSeconds: interval, probes: 5)
   }
@@ -119,15 +123,19 @@ public enum FixAdvisor {
     }
   }
 
-  static func ownerName(_ owner: Owner?) -> String {
-    guard let o = owner else { return "the owning process" }
-    return "\(o.command) (pid \(o.pid))"
+  static func ownerName(_ owner: RiskOwner) -> String {
+    guard let command = owner.command else { return "the owning process" }
+    return "\(command) (pid \(owner.pid))"
   }
 
   /// Keepalive is off: it has to be turned on by the application (a sysctl cannot).
   public static func enableKeepalive(owner: Owner?, profile: MiddleboxProfile) -> String {
-    let r = recommended(for: profile)
-    if let o = owner, let app = application(command: o.command) {
+    enableKeepalive(RiskOwner(owner), timeoutSeconds: profile.idleTimeoutSeconds)
+  }
+
+  static func enableKeepalive(_ owner: RiskOwner, timeoutSeconds: Int) -> String {
+    let r = recommended(timeoutSeconds: timeoutSeconds)
+    if let command = owner.command, let app = application(command: command) {
       return applicationSetting(app, r) + "; or in code: " + setsockoptText(r)
     }
     return "enable keepalive in \(ownerName(owner)): \(setsockoptText(r)) (sysctls alone do not enable it)"
@@ -135,26 +143,37 @@ public enum FixAdvisor {
 
   /// Keepalive is on but its first probe comes too late.
   public static func shortenKeepidle(owner: Owner?, keepalive: KeepaliveState, system: SystemInfo?, profile: MiddleboxProfile) -> String {
-    let r = recommended(for: profile)
     let fromSystem =
       keepalive.source == .system || (system.map { keepalive.idleSeconds == $0.keepaliveTime } ?? false)
+    return shortenKeepidle(
+      RiskOwner(owner), keepidleSeconds: keepalive.idleSeconds, fromSystem: fromSystem,
+      timeoutSeconds: profile.idleTimeoutSeconds)
+  }
+
+  /// `fromSystem`: the keepidle is (or equals) the tcp_keepalive_time sysctl.
+  static func shortenKeepidle(_ owner: RiskOwner, keepidleSeconds: Int, fromSystem: Bool, timeoutSeconds: Int) -> String {
+    let r = recommended(timeoutSeconds: timeoutSeconds)
     var parts: [String] = []
-    if let o = owner, let app = application(command: o.command) { parts.append(applicationSetting(app, r)) }
+    if let command = owner.command, let app = application(command: command) { parts.append(applicationSetting(app, r)) }
     if fromSystem {
       parts.append(sysctlCommand(r))
     } else {
-      parts.append("\(ownerName(owner)) sets TCP_KEEPIDLE=\(keepalive.idleSeconds) itself: \(setsockoptText(r))")
+      parts.append("\(ownerName(owner)) sets TCP_KEEPIDLE=\(keepidleSeconds) itself: \(setsockoptText(r))")
     }
     var seen = Set<String>()
     return parts.filter { seen.insert($0).inserted }.joined(separator: "; or ")
   }
 
-  public static func closeWait(owner: Owner?) -> String {
+  public static func closeWait(owner: Owner?) -> String { closeWait(RiskOwner(owner)) }
+
+  static func closeWait(_ owner: RiskOwner) -> String {
     "\(ownerName(owner)) must close() this socket: the peer has closed its side;"
       + " look for a connection leaked by a pool or an error path that skips close"
   }
 
-  public static func probesUnanswered(owner: Owner?) -> String {
+  public static func probesUnanswered(owner: Owner?) -> String { probesUnanswered(RiskOwner(owner)) }
+
+  static func probesUnanswered(_ owner: RiskOwner) -> String {
     "check that the peer host and the path to it are up; a middlebox that already forgot the flow"
       + " drops the probes: keep keepidle below its timeout (\(ownerName(owner)) will see ETIMEDOUT)"
   }
@@ -167,7 +186,9 @@ public enum FixAdvisor {
     return "check the peer and the path (packet loss, a firewall or NAT that forgot the flow); \(bound)"
   }
 
-  public static func zeroWindow(owner: Owner?) -> String {
+  public static func zeroWindow(owner: Owner?) -> String { zeroWindow(RiskOwner(owner)) }
+
+  static func zeroWindow(_ owner: RiskOwner) -> String {
     "the peer application is not reading its socket: find why it stalls; \(ownerName(owner)) should bound"
       + " its writes with a timeout (TCP_USER_TIMEOUT covers a dead peer)"
   }

@@ -62,36 +62,24 @@ public enum RiskRules {
     if let r = checkRetransmitting(c) { risks.append(r) }
     if let r = checkZeroWindow(c) { risks.append(r) }
     if let r = checkCloseWait(c) { risks.append(r) }
-    if risks.count > 1 {
-      // Stable: sort by severity only.
-      risks = risks.enumerated().sorted { a, b in
-        a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
-      }.map(\.element)
+    // Stable insertion sort by severity only, in place (at most six elements, no extra arrays).
+    for i in risks.indices.dropFirst() {
+      var j = i
+      while j > 0 && risks[j - 1].severity < risks[j].severity {
+        risks.swapAt(j - 1, j)
+        j -= 1
+      }
     }
     return risks
   }
 
-  static func timeoutText(_ p: MiddleboxProfile) -> String { "\(p.name) \(p.idleTimeoutSeconds)s idle timeout" }
-
-  static func idleText(_ ms: UInt64) -> String { Format.duration(ms: Int64(clamping: ms)) }
-
   static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile) -> Risk? {
     guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
-    guard idle * 2 >= timeoutMs else { return nil }  // before building any text: most rows stop here
-    let fix = FixAdvisor.enableKeepalive(owner: c.owner, profile: p)
-    if idle >= timeoutMs {
-      let cmp = idle > timeoutMs ? ">" : ">="
-      return Risk(
-        id: noKeepalive, severity: .critical,
-        message: "idle \(idleText(idle)) \(cmp) \(timeoutText(p)), no keepalive: the middlebox has likely dropped this flow",
-        fix: fix)
-    }
+    guard idle * 2 >= timeoutMs else { return nil }
     return Risk(
-      id: noKeepalive, severity: .warning,
-      message: "idle \(idleText(idle)) of \(timeoutText(p)), no keepalive: dropped if idle"
-        + " \(idleText(timeoutMs - idle)) more",
-      fix: fix)
+      id: noKeepalive, severity: idle >= timeoutMs ? .critical : .warning,
+      text: .noKeepalive(owner: c.owner, idleMs: idle, profile: p))
   }
 
   static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ system: SystemInfo?) -> Risk? {
@@ -99,27 +87,25 @@ public enum RiskRules {
     guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
       return nil
     }
-    let origin = ka.source == .system ? " (system default)" : ""
-    var message = "first keepalive probe after \(ka.idleSeconds)s idle\(origin) >= \(timeoutText(p))"
-    var severity = Severity.warning
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
-    if let idle = c.idleMs, idle >= timeoutMs {
-      severity = .critical
-      message += ", idle \(idleText(idle)) already: the middlebox has likely dropped this flow"
-    } else {
-      message += ": the middlebox forgets the flow first"
-    }
-    let fix = FixAdvisor.shortenKeepidle(owner: c.owner, keepalive: ka, system: system, profile: p)
-    return Risk(id: keepaliveTooSlow, severity: severity, message: message, fix: fix)
+    let idlePastTimeout = c.idleMs.flatMap { $0 >= timeoutMs ? $0 : nil }
+    let fixFromSystem = ka.source == .system || (system.map { ka.idleSeconds == $0.keepaliveTime } ?? false)
+    return Risk(
+      id: keepaliveTooSlow, severity: idlePastTimeout == nil ? .warning : .critical,
+      text: .keepaliveTooSlow(
+        owner: c.owner, keepidleSeconds: ka.idleSeconds, systemDefault: ka.source == .system, idleMs: idlePastTimeout,
+        profile: p, fixFromSystem: fixFromSystem))
   }
 
   static func checkProbesUnanswered(_ c: Connection) -> Risk? {
     let ka = c.keepalive
     guard ka.probesOut > 0 else { return nil }
     let severity: Severity = ka.probesOut >= ka.probes - 1 ? .critical : .warning
-    var message = "\(ka.probesOut) of \(ka.probes) keepalive probes unanswered (every \(ka.intervalSeconds)s)"
-    if let d = ka.detectInMs { message += ": declared dead in \(Format.duration(ms: d)) unless the peer answers" }
-    return Risk(id: probesUnanswered, severity: severity, message: message, fix: FixAdvisor.probesUnanswered(owner: c.owner))
+    return Risk(
+      id: probesUnanswered, severity: severity,
+      text: .probesUnanswered(
+        owner: c.owner, probesOut: ka.probesOut, probes: ka.probes, intervalSeconds: ka.intervalSeconds,
+        detectInMs: ka.detectInMs))
   }
 
   /// Retransmission count: the timer's count while it is the retransmit timer, tcp_info's
@@ -137,14 +123,11 @@ public enum RiskRules {
     let count = retransmitCount(r)
     guard count >= retransmitWarningCount else { return nil }
     let severity: Severity = count >= retransmitCriticalCount ? .critical : .warning
-    var message = "\(count) retransmission timeouts unanswered"
-    if let us = r.info?.rtoUs { message += " (rto \(Format.duration(ms: Int64(us) / 1000)))" }
-    if r.sendQueue > 0 { message += ", send-q \(r.sendQueue)" }
-    message += ": peer or path not acknowledging"
-    if let d = c.keepalive.detectInMs { message += ", abort in ~\(Format.duration(ms: d))" }
     return Risk(
-      id: retransmitting, severity: severity, message: message,
-      fix: FixAdvisor.retransmitting(userTimeoutMs: c.keepalive.userTimeoutMs))
+      id: retransmitting, severity: severity,
+      text: .retransmitting(
+        count: count, rtoUs: r.info?.rtoUs, sendQueue: r.sendQueue, detectInMs: c.keepalive.detectInMs,
+        userTimeoutMs: c.keepalive.userTimeoutMs))
   }
 
   static func checkZeroWindow(_ c: Connection) -> Risk? {
@@ -155,20 +138,15 @@ public enum RiskRules {
     guard persist || closedWindow else { return nil }
     let probes = persist ? Int(r.timerCount) : 0
     let severity: Severity = probes >= zeroWindowCriticalProbes ? .critical : .warning
-    var message = "peer advertises a zero window"
-    message += persist ? " (\(probes) zero-window probes out" : " (snd_wnd 0"
-    message += ", send-q \(r.sendQueue)): the peer application is not reading"
-    return Risk(id: zeroWindow, severity: severity, message: message, fix: FixAdvisor.zeroWindow(owner: c.owner))
+    return Risk(
+      id: zeroWindow, severity: severity,
+      text: .zeroWindow(owner: c.owner, persistProbes: persist ? r.timerCount : nil, sendQueue: r.sendQueue))
   }
 
   static func checkCloseWait(_ c: Connection) -> Risk? {
     guard c.record.state == .closeWait else { return nil }
-    let who = c.owner.map { "\($0.command) (pid \($0.pid))" } ?? "the owning process"
-    var message = "peer closed the connection; \(who) has not closed its socket"
-    var details: [String] = []
-    if let idle = c.idleMs { details.append("idle \(idleText(idle))") }
-    if c.record.recvQueue > 0 { details.append("recv-q \(c.record.recvQueue) unread") }
-    if !details.isEmpty { message += " (" + details.joined(separator: ", ") + ")" }
-    return Risk(id: closeWait, severity: .warning, message: message, fix: FixAdvisor.closeWait(owner: c.owner))
+    return Risk(
+      id: closeWait, severity: .warning,
+      text: .closeWait(owner: c.owner, recvQueue: c.record.recvQueue, idleMs: c.idleMs))
   }
 }
