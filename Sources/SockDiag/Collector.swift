@@ -60,6 +60,15 @@ public final class Collector {
   /// The /proc/net/tcp and tcp6 files of the /proc source; tests point them at bad files.
   var procNetTCPPaths = (v4: "/proc/net/tcp", v6: "/proc/net/tcp6")
 
+  /// Splits an unfiltered dump in two halves dumped at once on two sockets and threads (by
+  /// ephemeral port, `InetDiagRequest.portSplitBytecode`): less wall time for one-shot runs, a
+  /// little more CPU (two walks of the hash), so the TUI leaves it off (docs/performance.md).
+  public var splitsDump = false
+  private var secondNetlink: SockDiagSocket?
+  private lazy var splitPort = SystemInfoReader.ephemeralPortMiddle()
+  /// Whether the last collection used the split dump (tests).
+  private(set) var lastDumpWasSplit = false
+
   /// false for a single collection (`katop --once`): no socket-options cache is kept for a next
   /// call, which saves its memory (docs/performance.md).
   public var keepsCaches: Bool {
@@ -94,10 +103,13 @@ public final class Collector {
     let takenAt = SystemCalls.monotonicMs()
 
     var sockets: [SocketRecord] = []
-    sockets.reserveCapacity(lastCount + lastCount / 8 + 64)
+    var expected = lastCount
+    if request.ports.isEmpty { expected = max(expected, SystemInfoReader.tcpSocketEstimate()) }
+    expected += expected / 16 + 64
+    sockets.reserveCapacity(expected)
     if activeSource == .netlink {
       do {
-        system.dumpInterrupted = try dumpNetlink(request, into: &sockets, notes: &system.notes)
+        system.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &system.notes)
       } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
         let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
         fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
@@ -155,13 +167,19 @@ public final class Collector {
     }
   }
 
-  private func dumpNetlink(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
+  private func dumpNetlink(_ request: CollectRequest, expected: Int, into sockets: inout [SocketRecord], notes: inout [String])
     throws -> Bool
   {
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
     let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
     var interrupted = false
-    if usesSingleWalk {
+    lastDumpWasSplit = false
+    if splitsDump && usesSingleWalk && bytecode.isEmpty && Parallel.workerCount >= 2,
+      let split = try? dumpSplit(states: request.states, expected: expected, into: &sockets)
+    {
+      interrupted = split
+      lastDumpWasSplit = true
+    } else if usesSingleWalk {
       let before = sockets.count
       do {
         interrupted = try dumpRetryingOnENOBUFS(into: &sockets) { socket, records in
@@ -186,6 +204,55 @@ public final class Collector {
       }
     }
     if !kernelFilter { Collector.filterPorts(request.ports, &sockets) }
+    return interrupted
+  }
+
+  /// Both halves of a split single-walk dump at once, appended to `sockets`. Throws on any
+  /// failure of either half (the caller then dumps the usual way, which handles ENOBUFS,
+  /// refusals and fallbacks). Returns true when either half was interrupted.
+  private func dumpSplit(states: UInt32, expected: Int, into sockets: inout [SocketRecord]) throws -> Bool {
+    let first = try netlink ?? openNetlink()
+    netlink = first
+    let second = try secondNetlink ?? openNetlink()
+    secondNetlink = second
+    let halves = [
+      (first, InetDiagRequest.portSplitBytecode(split: splitPort, upper: true)),
+      (second, InetDiagRequest.portSplitBytecode(split: splitPort, upper: false)),
+    ]
+    var parts = [[SocketRecord]](repeating: [], count: 2)
+    var outcomes = [Result<Bool, Error>](repeating: .success(false), count: 2)
+    // The first half gets room for both (the second is appended to it without growing it);
+    // pages never written are never touched, so the spare room costs no memory.
+    let capacities = [expected, expected / 2 + expected / 8 + 64]
+    parts.withUnsafeMutableBufferPointer { records in
+      outcomes.withUnsafeMutableBufferPointer { results in
+        Parallel.forEach(count: 2, workers: 2) { _, i in
+          records[i].reserveCapacity(capacities[i])
+          results[i] = Result { try halves[i].0.dumpAllFamilies(states: states, bytecode: halves[i].1, into: &records[i]) }
+          return false
+        }
+      }
+    }
+    var interrupted = false
+    for outcome in outcomes {
+      switch outcome {
+      case .success(let flag): interrupted = interrupted || flag
+      case .failure(let error):
+        // A socket that failed mid-dump may hold stale datagrams: start over on fresh ones.
+        netlink = nil
+        secondNetlink = nil
+        throw error
+      }
+    }
+    var combined = parts[0]
+    parts[0] = []
+    combined.append(contentsOf: parts[1])
+    parts[1] = []
+    if sockets.isEmpty {
+      sockets = combined
+    } else {
+      sockets.append(contentsOf: combined)
+    }
     return interrupted
   }
 

@@ -4,7 +4,42 @@
 public enum InetDiagRequest {
   /// inet_diag_bc_op codes (include/uapi/linux/inet_diag.h).
   public enum Op: UInt8 {
-    case jump = 1, sourceCondition = 7, destinationCondition = 8
+    case jump = 1, sourcePortAtLeast = 2, sourcePortAtMost = 3, destinationPortAtLeast = 4,
+      destinationPortAtMost = 5, sourceCondition = 7, destinationCondition = 8
+  }
+
+  /// One port comparison (S_GE, S_LE, D_GE, D_LE): two inet_diag_bc_op, the port in the second's `no`.
+  public static let comparisonSize = 8
+
+  /// Half of every socket for a dump split in two (docs/performance.md, round 4), by the
+  /// ephemeral port: `upper` = local OR remote port >= `split`; otherwise both ports < `split`.
+  /// Together the halves hold every socket exactly once. Layouts (offsets in bytes):
+  /// - upper: S_GE{yes 8, no 12} JMP{yes 4, no 12} D_GE{yes 8, no 12}: S_GE true falls onto the
+  ///   jump to the end (accept); false skips it to D_GE, whose yes ends exactly (accept) and whose
+  ///   no overshoots by 4 (reject). The jump keeps D_GE on the `yes` chain the kernel's audit walks.
+  /// - lower: S_LE{yes 8, no 20} D_LE{yes 8, no 12}: both must hold; either no overshoots.
+  public static func portSplitBytecode(split: UInt16, upper: Bool) -> [UInt8] {
+    var bytes: [UInt8] = []
+    func comparison(_ op: Op, yes: UInt8, no: UInt16, port: UInt16) {
+      bytes.append(op.rawValue)
+      bytes.append(yes)
+      appendU16(&bytes, no)
+      bytes.append(0)
+      bytes.append(0)
+      appendU16(&bytes, port)
+    }
+    if upper {
+      comparison(.sourcePortAtLeast, yes: 8, no: 12, port: split)
+      bytes.append(Op.jump.rawValue)
+      bytes.append(UInt8(jumpSize))
+      appendU16(&bytes, 12)
+      comparison(.destinationPortAtLeast, yes: 8, no: 12, port: split)
+    } else {
+      let below = split &- 1
+      comparison(.sourcePortAtMost, yes: 8, no: 20, port: below)
+      comparison(.destinationPortAtMost, yes: 8, no: 12, port: below)
+    }
+    return bytes
   }
 
   /// Size of one S_COND/D_COND op: inet_diag_bc_op (4) + inet_diag_hostcond (8) with

@@ -56,6 +56,34 @@ enum SystemInfoReader {
 
   static let maxSysctlSeconds = Int(Int32.max) / 100
 
+  /// TCP sockets in this namespace per /proc/net/sockstat{,6} ("TCP: inuse N ... tw T" plus
+  /// "TCP6: inuse N"): a capacity hint for an unfiltered dump, so its records array is sized once
+  /// instead of growing (each growth copies every record). 0 when unreadable.
+  static func tcpSocketEstimate(procRoot: String = "/proc") -> Int {
+    var total = 0
+    for (file, prefix) in [("/net/sockstat", "TCP:"), ("/net/sockstat6", "TCP6:")] {
+      guard let text = SystemCalls.readString(procRoot + file) else { continue }
+      for line in text.split(separator: "\n") where line.hasPrefix(prefix + " ") {
+        let words = line.split(separator: " ")
+        for (i, word) in words.enumerated() where (word == "inuse" || word == "tw") && i + 1 < words.count {
+          total += min(Int(words[i + 1]) ?? 0, 1 << 24)
+        }
+      }
+    }
+    return total
+  }
+
+  /// The middle of net.ipv4.ip_local_port_range ("32768\t60999" -> 46883): most connections
+  /// have one ephemeral port, so this splits a host's sockets roughly in half. 46883 when the
+  /// file is missing or odd.
+  static func ephemeralPortMiddle(procRoot: String = "/proc") -> UInt16 {
+    let fallback: UInt16 = 46883
+    guard let text = SystemCalls.readString(procRoot + "/sys/net/ipv4/ip_local_port_range") else { return fallback }
+    let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+    guard numbers.count == 2, numbers[0] >= 1, numbers[0] <= numbers[1], numbers[1] <= 65535 else { return fallback }
+    return UInt16((numbers[0] + numbers[1]) / 2)
+  }
+
   /// One sysctl file's value: the number when it is one in `range`, else `fallback` and a
   /// one-line note naming the file and the (printable, shortened) text. A missing file (nil)
   /// keeps `fallback` silently.

@@ -108,6 +108,7 @@ struct Katop: ParsableCommand {
   func runOnce() throws {
     let collector = Collector(source: source)
     collector.keepsCaches = false
+    collector.splitsDump = true
     var snapshot = try collector.collect(request)
     let profile = chosenProfile
     var rows = Analyzer.analyze(snapshot, profile: profile)

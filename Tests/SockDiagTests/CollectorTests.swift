@@ -65,8 +65,18 @@ final class CollectorTests: XCTestCase {
     XCTAssertEqual(
       snapshot.options[k.inode],
       SocketOptions(keepalive: true, idleSeconds: 45, intervalSeconds: 7, probes: 3, userTimeoutMs: 0))
-    XCTAssertEqual(snapshot.options[p.inode]?.keepalive, false)
-    XCTAssertEqual(snapshot.options[cw.inode]?.keepalive, false)
+    // Keepalive off per the kernel's timers (ESTABLISHED / CLOSE_WAIT without a keepalive
+    // timer): not read, and the socket agrees (SO_KEEPALIVE 0); the model says "timer".
+    for (record, fd) in [(p, plain.client), (cw, closeWait.client)] {
+      XCTAssertNil(snapshot.options[record.inode], "\(record.state) read although known off")
+      var on: Int32 = -1
+      var length = socklen_t(MemoryLayout<Int32>.size)
+      XCTAssertEqual(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &length), 0)
+      XCTAssertEqual(on, 0)
+      let state = KeepaliveMath.state(for: record, options: nil, system: snapshot.system)
+      XCTAssertEqual(state.enabled, false)
+      XCTAssertEqual(state.source, .timer)
+    }
     // LISTEN sockets are not inspected.
     let listener = try XCTUnwrap(snapshot.sockets.first { $0.state == .listen })
     XCTAssertNil(snapshot.options[listener.inode])

@@ -132,6 +132,30 @@ final class ProcAndSysctlInputTests: XCTestCase {
     }
   }
 
+  /// The split dump's port and the dump's capacity hint come from small /proc files too: odd
+  /// contents fall back (46883, 0) instead of trapping.
+  func testPortRangeAndSockstatHintsTolerateOddFiles() throws {
+    XCTAssertEqual(SystemInfoReader.ephemeralPortMiddle(procRoot: scratch), 46883, "missing file")
+    for (text, expected) in [
+      ("32768\t60999\n", 46883), ("1024 65535\n", 33279), ("9 9\n", 9), ("60999 32768\n", 46883),
+      ("0 100\n", 46883), ("1 70000\n", 46883), ("abc\n", 46883), ("", 46883), ("5\n", 46883),
+    ] {
+      _ = try write(text, to: "sys/net/ipv4/ip_local_port_range")
+      XCTAssertEqual(Int(SystemInfoReader.ephemeralPortMiddle(procRoot: scratch)), expected, "'\(text)'")
+    }
+    XCTAssertEqual(SystemInfoReader.tcpSocketEstimate(procRoot: scratch), 0, "missing files")
+    _ = try write("sockets: used 9\nTCP: inuse 1200 orphan 3 tw 40 alloc 1300 mem 5\nUDP: inuse 7 mem 1\n", to: "net/sockstat")
+    _ = try write("TCP6: inuse 30\nUDP6: inuse 2\n", to: "net/sockstat6")
+    XCTAssertEqual(SystemInfoReader.tcpSocketEstimate(procRoot: scratch), 1270)
+    _ = try write("TCP: inuse x tw 99999999999999999999\nTCP: inuse\n", to: "net/sockstat")
+    XCTAssertEqual(SystemInfoReader.tcpSocketEstimate(procRoot: scratch), 30)
+    // The real files: at least the sockets of this test.
+    let sockets = try LoopbackSockets()
+    defer { sockets.closeAll() }
+    _ = try sockets.connectPair()
+    XCTAssertGreaterThanOrEqual(SystemInfoReader.tcpSocketEstimate(), 3)
+  }
+
   func testOddSysctlFilesKeepDefaultsWithNotesAndReportsStillWork() throws {
     _ = try write("abc\n", to: "sys/net/ipv4/tcp_keepalive_time")
     _ = try write("-75\n", to: "sys/net/ipv4/tcp_keepalive_intvl")
