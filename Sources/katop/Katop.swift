@@ -111,7 +111,7 @@ struct Katop: ParsableCommand {
     collector.splitsDump = true
     var snapshot = try collector.collect(request)
     let profile = chosenProfile
-    var rows = Analyzer.analyze(snapshot, profile: profile)
+    var rows = Analyzer.analyze(snapshot, profile: profile, workers: Parallel.workerCount)
     // Only the system info is needed from here on: free the raw records (and owner / option
     // tables) before sorting and writing (peak RSS, docs/performance.md).
     let system = snapshot.system

@@ -145,4 +145,22 @@ final class JSONReportTests: XCTestCase {
       }
     }
   }
+
+  /// Analysis on several threads builds the same rows in the same order.
+  func testParallelAnalysisGivesTheSameRows() {
+    var snapshot = Snapshot(system: SystemInfo(), sockets: [])
+    for i in 0..<101 {
+      let record = Fixture.record(
+        state: i % 7 == 0 ? .closeWait : .established, timer: i % 3 == 0 ? .keepalive : .off,
+        expiresMs: UInt32(i * 100), idleMs: UInt32(i * 30_000), inode: UInt32(2000 + i), cookie: UInt64(i))
+      snapshot.sockets.append(record)
+      if i % 2 == 0 { snapshot.owners[record.inode] = Owner(pid: Int32(i), command: "redis-server", uid: 0, fd: Int32(i)) }
+      if i % 3 == 0 { snapshot.options[record.inode] = Fixture.options(true, 900, 60, 5) }
+    }
+    let expected = Analyzer.analyze(snapshot, profile: .aws)
+    XCTAssertTrue(expected.contains { !$0.risks.isEmpty })
+    for (workers, block) in [(1, 4096), (2, 1), (2, 10), (3, 7), (4, 200)] {
+      XCTAssertEqual(Analyzer.analyze(snapshot, profile: .aws, workers: workers, blockRows: block), expected, "\(workers) workers, blocks of \(block)")
+    }
+  }
 }

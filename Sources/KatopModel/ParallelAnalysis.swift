@@ -1,0 +1,25 @@
+// Analysis of a big snapshot on several threads (`katop --once`, docs/performance.md round 4):
+// rows are independent, so blocks of them are built at once straight into the result's storage.
+
+extension Analyzer {
+  /// The same rows as `analyze(_:profile:)`, in the same order, built on up to `workers` threads.
+  public static func analyze(_ snapshot: Snapshot, profile: MiddleboxProfile, workers: Int, blockRows: Int = 4096) -> [Connection] {
+    let count = snapshot.sockets.count
+    let block = max(1, blockRows)
+    if workers <= 1 || count <= block { return analyze(snapshot, profile: profile) }
+    let blocks = (count + block - 1) / block
+    return [Connection](unsafeUninitializedCapacity: count) { storage, initialized in
+      guard let base = storage.baseAddress else {
+        initialized = 0
+        return
+      }
+      Parallel.forEach(count: blocks, workers: workers) { _, b in
+        for i in (b * block)..<min(count, (b + 1) * block) {
+          (base + i).initialize(to: analyze(snapshot.sockets[i], snapshot: snapshot, profile: profile))
+        }
+        return false
+      }
+      initialized = count
+    }
+  }
+}
