@@ -50,6 +50,7 @@ public final class Collector {
   private var netlink: SockDiagSocket?
   let ownerScanner = OwnerScanner()
   let optionsReader = SocketOptionsReader()
+  let lookupRefresher = LookupRefresher()
   private let hostname: String
   private let kernel: String
   private let privileged: Bool
@@ -95,7 +96,9 @@ public final class Collector {
 
     var sockets: [SocketRecord] = []
     sockets.reserveCapacity(lastCount + lastCount / 8 + 64)
-    if activeSource == .netlink {
+    let lookedUp = activeSource == .netlink ? lookUpKnownSockets(request, nowMs: takenAt) : nil
+    if let lookedUp { sockets = lookedUp }
+    if activeSource == .netlink && lookedUp == nil {
       do {
         system.dumpInterrupted = try dumpNetlink(request, into: &sockets, notes: &system.notes)
       } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
@@ -115,6 +118,7 @@ public final class Collector {
     if system.dumpInterrupted {
       system.notes.append("sock_diag dump interrupted (sockets changed meanwhile): list may be incomplete")
     }
+    noteCollection(request, sockets: sockets, lookedUp: lookedUp != nil, takenAtMs: takenAt, system: &system)
     if !privileged {
       system.notes.append(
         "not root: settings assumed from sysctls (*), some owners hidden: run as root")
