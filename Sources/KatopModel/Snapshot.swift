@@ -25,6 +25,9 @@ public struct SystemInfo: Hashable, Sendable {
   public var notes: [String] = []
   /// Set when a dump was interrupted (NLM_F_DUMP_INTR): the socket list may be incomplete.
   public var dumpInterrupted: Bool = false
+  /// Set when refreshes between kernel walks only look up the sockets already known: new
+  /// sockets are found at most this often (ms). nil: every refresh finds new sockets.
+  public var discoveryIntervalMs: Int? = nil
   public init() {}
 }
 

@@ -116,6 +116,15 @@ public struct Renderer {
         (": refresh takes ", .header), (Format.duration(ms: Int64(slow.refreshMs)), .headerValue), (")", .header),
       ]
     }
+    if let discovery = s.discoveryIntervalMs {
+      // Lookups between walks: new sockets appear at the first refresh at least `discovery`
+      // after the last walk.
+      let spacing = max(state.intervalMs, state.slowRefresh?.effectiveIntervalMs ?? 0, 1)
+      if discovery > spacing {
+        let walkEvery = (discovery + spacing - 1) / spacing * spacing
+        line1 += [(", new conns every ", .header), (Format.duration(ms: Int64(walkEvery)), .headerValue)]
+      }
+    }
     if state.paused { line1 += [("  ", .header), ("PAUSED", .riskWarning)] }
     if state.refreshing { line1 += [("  ", .header), ("refreshing", .status)] }
     if !s.kernel.isEmpty { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }

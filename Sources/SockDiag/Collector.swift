@@ -50,6 +50,7 @@ public final class Collector {
   private var netlink: SockDiagSocket?
   let ownerScanner = OwnerScanner()
   let optionsReader = SocketOptionsReader()
+  let lookupRefresher = LookupRefresher()
   private let hostname: String
   private let kernel: String
   private let privileged: Bool
@@ -107,7 +108,9 @@ public final class Collector {
     if request.ports.isEmpty { expected = max(expected, SystemInfoReader.tcpSocketEstimate()) }
     expected += expected / 16 + 64
     sockets.reserveCapacity(expected)
-    if activeSource == .netlink {
+    let lookedUp = activeSource == .netlink ? lookUpKnownSockets(request, nowMs: takenAt) : nil
+    if let lookedUp { sockets = lookedUp }
+    if activeSource == .netlink && lookedUp == nil {
       do {
         system.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &system.notes)
       } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
@@ -127,6 +130,7 @@ public final class Collector {
     if system.dumpInterrupted {
       system.notes.append("sock_diag dump interrupted (sockets changed meanwhile): list may be incomplete")
     }
+    noteCollection(request, sockets: sockets, lookedUp: lookedUp != nil, takenAtMs: takenAt, system: &system)
     if !privileged {
       system.notes.append(
         "not root: settings assumed from sysctls (*), some owners hidden: run as root")

@@ -19,6 +19,9 @@ extension Katop {
       ports: ports, riskyOnly: risky, states: Set(state), sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: request)
     let collector = Collector(source: source)
+    // Port-filtered refreshes look up the sockets already known between walks; new connections
+    // show up at the next walk (docs/performance.md, round 4). The header says so.
+    collector.discoveryIntervalMs = UInt64(3 * min(max(interval ?? 1000, 100), 60_000))
     let app = TUIApp(
       config: config, collect: { try collector.collect($0) },
       analyze: { Analyzer.analyze($0, profile: $1) })

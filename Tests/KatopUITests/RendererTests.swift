@@ -112,6 +112,22 @@ final class RendererTests: XCTestCase {
     XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("refresh takes"))
   }
 
+  func testHeaderSaysHowOftenNewConnectionsAppearBetweenLookups() {
+    var state = Fixtures.state(width: 120)
+    var system = Fixtures.system
+    system.discoveryIntervalMs = 3000
+    state.apply(connections: Fixtures.connections, system: system, now: 11_000)
+    var line = Fixtures.render(state, width: 120, height: 24).text(row: 0)
+    XCTAssertTrue(line.contains("every 1s, new conns every 3s  "), line)
+    // Refreshes every 2s: the walk comes at the first refresh >= 3s after the last one, 4s.
+    state.intervalMs = 2000
+    line = Fixtures.render(state, width: 120, height: 24).text(row: 0)
+    XCTAssertTrue(line.contains("every 2s, new conns every 4s"), line)
+    // Refreshes at least 3s apart: every refresh walks, nothing to say.
+    state.intervalMs = 5000
+    XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("new conns"))
+  }
+
   func testPromptShowsInFooter() {
     var state = Fixtures.state()
     _ = state.handle(.char("p"))

@@ -1,0 +1,185 @@
+// Between kernel walks, a port-filtered collection refreshes the sockets the last walk found by
+// exact lookups (SocketLookup.swift): a hash lookup each instead of a filtered walk of the whole
+// TCP hash (~10 ms of kernel time at 100k sockets, docs/performance.md round 4). Any miss (gone,
+// another socket on the same 4-tuple, a changed state, any error) means "walk instead", so closed
+// sockets and state transitions are never guessed; new sockets appear at the next walk.
+
+import Glibc
+import KatopModel
+
+/// How a collection got its sockets.
+public enum CollectionKind: String, Sendable {
+  /// A dump (kernel walk of the TCP hash) or /proc read.
+  case walk
+  /// Exact lookups of the sockets the last walk found.
+  case lookups
+}
+
+final class LookupRefresher {
+  /// At most this many sockets are refreshed by lookups; a bigger walk result walks every time.
+  static let maxSockets = 1024
+  /// Requests per send(): the replies of one batch (~1-2 KiB of receive buffer each) must fit the
+  /// socket's receive buffer even when SO_RCVBUFFORCE was refused (rmem_max, ~208 KiB).
+  static let batchSize = 128
+
+  /// The last walk of a kernel-filtered request that lookups may repeat.
+  struct Memory {
+    var ports: [UInt16]
+    var states: UInt32
+    var walkedAtMs: UInt64
+    var sockets: [SocketRecord]
+  }
+
+  var memory: Memory?
+  var discoveryMs: UInt64 = 0
+  var lastKind = CollectionKind.walk
+  /// A sock_diag socket of the lookups' own: after a failed batch it is dropped, unread replies
+  /// and all, without disturbing the dump socket.
+  var netlink: SockDiagSocket?
+  private var sequence: UInt32
+  private let buffer: UnsafeMutableRawBufferPointer
+
+  init() {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    // Far from SockDiagSocket's dump sequences (which start from the same clock's nanoseconds).
+    sequence = UInt32(truncatingIfNeeded: ts.tv_nsec) ^ 0x8000_0000
+    buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Early by this much, a collection walks anyway: a refresh due exactly at the discovery
+  /// interval must not slip to the next one because it ran a few ms early.
+  static func slack(discoveryMs: UInt64) -> UInt64 { min(100, discoveryMs / 10) }
+
+  /// The remembered walk's sockets when `request` may be answered by lookups at `nowMs`.
+  func candidates(for request: CollectRequest, nowMs: UInt64, discoveryMs: UInt64) -> [SocketRecord]? {
+    guard discoveryMs > 0, let memory, memory.ports == request.ports, memory.states == request.states,
+      nowMs >= memory.walkedAtMs,
+      nowMs - memory.walkedAtMs + LookupRefresher.slack(discoveryMs: discoveryMs) < discoveryMs
+    else { return nil }
+    return memory.sockets
+  }
+
+  /// Looks every socket in `known` up on `fd`. Returns the fresh records in the same order, or
+  /// throws LookupMiss / NetlinkParseError / CollectorError (the caller then walks). After a
+  /// failure the netlink socket may hold unread replies: the caller must not reuse it.
+  func lookUp(_ known: [SocketRecord], states: UInt32, fd: Int32) throws -> [SocketRecord] {
+    var fresh: [SocketRecord] = []
+    fresh.reserveCapacity(known.count)
+    var request: [UInt8] = []
+    request.reserveCapacity(LookupRefresher.batchSize * 72)
+    var start = 0
+    while start < known.count {
+      let batch = known[start..<min(start + LookupRefresher.batchSize, known.count)]
+      sequence &+= 1
+      let first = sequence
+      request.removeAll(keepingCapacity: true)
+      for (i, record) in batch.enumerated() {
+        InetDiagRequest.appendLookupRequest(of: record, sequence: first &+ UInt32(i), to: &request)
+      }
+      sequence &+= UInt32(batch.count)
+      try send(request, fd: fd)
+      var parser = LookupReplyParser(firstSequence: first, count: batch.count)
+      while !parser.complete {
+        // The kernel handles the requests inside send() (netlink_rcv_skb), so every reply is
+        // queued by now: nothing to wait for, and a missing reply is a miss, not a hang.
+        let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+        if n < 0 {
+          if errno == EINTR { continue }
+          if errno == EAGAIN { throw LookupMiss.unexpected("\(batch.count - parser.answered) replies missing") }
+          throw CollectorError.netlinkReceive(errno: errno)
+        }
+        if n == 0 || n > buffer.count { throw LookupMiss.unexpected("datagram of \(n) bytes") }
+        try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      }
+      for (i, old) in batch.enumerated() {
+        guard let new = parser.records[i] else { throw LookupMiss.unexpected("no reply to lookup \(i)") }
+        if let why = LookupRefresher.mismatch(old: old, new: new, states: states) {
+          throw LookupMiss.changed(index: start + i, why: why)
+        }
+        fresh.append(new)
+      }
+      start += batch.count
+    }
+    return fresh
+  }
+
+  /// Why `new` cannot stand for `old` in a walk's result, or nil when it can. The kernel already
+  /// checked the cookie (ESTALE); this also catches a changed state (a walk reports transitions,
+  /// e.g. to TIME_WAIT, together with whatever else changed on the port).
+  static func mismatch(old: SocketRecord, new: SocketRecord, states: UInt32) -> String? {
+    if new.cookie != old.cookie { return "cookie \(new.cookie) instead of \(old.cookie)" }
+    if new.family != old.family || new.local != old.local || new.remote != old.remote {
+      return "another socket id"
+    }
+    if new.state != old.state { return "state \(old.state) -> \(new.state)" }
+    if states & new.state.mask == 0 { return "state \(new.state) not requested" }
+    return nil
+  }
+
+  private func send(_ request: [UInt8], fd: Int32) throws {
+    let sent = request.withUnsafeBytes { raw -> Int in
+      while true {
+        let n = Glibc.send(fd, raw.baseAddress, raw.count, 0)
+        if n < 0 && errno == EINTR { continue }
+        return n
+      }
+    }
+    if sent < 0 { throw CollectorError.netlinkSend(errno: errno) }
+    if sent != request.count { throw CollectorError.netlinkSend(errno: EMSGSIZE) }
+  }
+}
+
+extension Collector {
+  /// When > 0, a port-filtered (kernel-filtered) collection whose previous collection of the same
+  /// ports and states walked less than this many ms ago, and found at most 1024 sockets, refreshes
+  /// those sockets by exact lookups instead of walking; any miss walks. New sockets therefore
+  /// appear only at the next walk, at least every `discoveryIntervalMs`. 0 (default): always walk.
+  public var discoveryIntervalMs: UInt64 {
+    get { lookupRefresher.discoveryMs }
+    set { lookupRefresher.discoveryMs = newValue }
+  }
+
+  /// How the last collection got its sockets (tests, diagnostics).
+  public var lastCollectionKind: CollectionKind { lookupRefresher.lastKind }
+
+  /// The known sockets of `request`, freshly looked up, or nil: walk.
+  func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
+    let refresher = lookupRefresher
+    guard let known = refresher.candidates(for: request, nowMs: nowMs, discoveryMs: refresher.discoveryMs) else {
+      return nil
+    }
+    do {
+      let socket = try refresher.netlink ?? SockDiagSocket()
+      refresher.netlink = socket
+      return try refresher.lookUp(known, states: request.states, fd: socket.fd)
+    } catch {
+      refresher.netlink = nil  // may hold unread replies
+      return nil
+    }
+  }
+
+  /// Records what this collection was and whether the next one may use lookups; tells the UI how
+  /// often new sockets are found (`SystemInfo.discoveryIntervalMs`).
+  func noteCollection(
+    _ request: CollectRequest, sockets: [SocketRecord], lookedUp: Bool, takenAtMs: UInt64, system: inout SystemInfo
+  ) {
+    let refresher = lookupRefresher
+    refresher.lastKind = lookedUp ? .lookups : .walk
+    if lookedUp {
+      refresher.memory?.sockets = sockets
+    } else {
+      let eligible =
+        refresher.discoveryMs > 0 && system.source == .netlink && !system.dumpInterrupted
+        && !request.ports.isEmpty && request.ports.count <= InetDiagRequest.maxKernelFilterPorts
+        && sockets.count <= LookupRefresher.maxSockets
+      refresher.memory =
+        eligible
+        ? LookupRefresher.Memory(ports: request.ports, states: request.states, walkedAtMs: takenAtMs, sockets: sockets)
+        : nil
+    }
+    if refresher.memory != nil { system.discoveryIntervalMs = Int(refresher.discoveryMs) }
+  }
+}
