@@ -11,13 +11,33 @@ struct TUIMeasurement {
   /// mean spacing of their starts in seconds (nan when fewer than two were seen).
   var refreshes: Int
   var refreshIntervalSeconds: Double
+  /// CPU bursts >= 20 ms in the window (costly refreshes: walks of the whole table).
+  var costlyRefreshes: Int
 }
 
-/// Counts refreshes from the outside: katop is idle between refreshes (the UI thread wakes every
-/// 100 ms for microseconds), so each refresh shows as a burst of CPU time in /proc/PID/stat.
-/// Sampled every 10 ms; a burst starts with CPU time after >= 250 ms without any, and counts when
-/// it used >= 20 ms (so a stray clock tick of the idle UI loop is not a refresh). Refreshes that
-/// cost less than 20 ms of CPU (small hosts) are not seen.
+/// Counts refreshes from the outside by the screen: each refresh redraws (the Idle column moves
+/// every second), so the pty sees a burst of output per refresh and nothing in between. A burst
+/// starts after >= 250 ms without output. (Counting bursts of CPU time instead misses refreshes
+/// cheaper than a clock tick, such as the filtered TUI's lookups.)
+func outputBursts(_ times: [Double], from t0: Double, to t1: Double) -> [Double] {
+  var starts: [Double] = []
+  var last = -Double.infinity
+  for t in times where t >= t0 && t <= t1 {
+    if t - last >= 0.25 { starts.append(t) }
+    last = t
+  }
+  return starts
+}
+
+func meanSpacing(_ starts: [Double]) -> Double {
+  guard let first = starts.first, let last = starts.last, starts.count >= 2 else { return .nan }
+  return (last - first) / Double(starts.count - 1)
+}
+
+/// CPU bursts in /proc/PID/stat: katop is idle between refreshes (the UI thread wakes every
+/// 100 ms for microseconds), so a costly refresh shows as a burst of CPU time. Sampled every
+/// 10 ms; a burst starts with CPU time after >= 250 ms without any, and counts when it used
+/// >= 20 ms. Kept to show how many refreshes were costly (the full table).
 struct RefreshCounter {
   private var lastCPU: Double?
   private var lastBusyAt = -Double.infinity
@@ -42,10 +62,6 @@ struct RefreshCounter {
     }
   }
 
-  var meanSpacing: Double {
-    guard let first = starts.first, let last = starts.last, starts.count >= 2 else { return .nan }
-    return (last - first) / Double(starts.count - 1)
-  }
 }
 
 /// Reads /proc/PID/stat utime+stime in seconds.
@@ -116,9 +132,10 @@ func measureTUI(_ argv: [String], marker: String, seconds: Double) throws -> TUI
   }
   let c1 = cpuSeconds(pid: pid) ?? 0, t1 = monotonicSeconds()
   let rss = peakRSSMiB(pid: pid) ?? .nan
+  let redraws = outputBursts(watch.outputTimes, from: t0, to: t1)
   return TUIMeasurement(
     firstFrameSeconds: firstFrameSeconds, cpuPercent: 100 * (c1 - c0) / (t1 - t0), peakRSSMiB: rss,
-    refreshes: counter.starts.count, refreshIntervalSeconds: counter.meanSpacing)
+    refreshes: redraws.count, refreshIntervalSeconds: meanSpacing(redraws), costlyRefreshes: counter.starts.count)
 }
 
 /// Reads a pty until told to stop and records when `marker` first appears in its output.
@@ -129,6 +146,14 @@ final class FrameWatch: @unchecked Sendable {
   private let start: Double
   private var stopped = false
   private var frameAt: Double?
+  private var times: [Double] = []
+
+  /// When output arrived, after the first frame.
+  var outputTimes: [Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return times
+  }
 
   init(fd: Int32, marker: String, start: Double) {
     self.fd = fd
@@ -160,7 +185,12 @@ final class FrameWatch: @unchecked Sendable {
       if poll(&pfd, 1, 100) <= 0 { continue }
       let n = read(fd, &buf, buf.count)
       if n <= 0 { return }
-      guard firstFrame == nil else { continue }
+      guard firstFrame == nil else {
+        lock.lock()
+        times.append(monotonicSeconds())
+        lock.unlock()
+        continue
+      }
       window.append(contentsOf: buf[0..<n])
       if contains(window) {
         lock.lock()
