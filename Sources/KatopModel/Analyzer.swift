@@ -17,7 +17,7 @@ public enum Analyzer {
     let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system)
     var c = Connection(
       record: record, owner: owner, keepalive: keepalive, idleMs: KeepaliveMath.idleMs(record), risks: [])
-    c.risks = RiskRules.evaluate(c, profile: profile, system: snapshot.system)
+    c.evaluateRisks(profile: profile, system: snapshot.system)
     return c
   }
 
@@ -27,7 +27,7 @@ public enum Analyzer {
   ) -> [Connection] {
     connections.map { c in
       var c = c
-      c.risks = RiskRules.evaluate(c, profile: profile, system: system)
+      c.evaluateRisks(profile: profile, system: system)
       return c
     }
   }

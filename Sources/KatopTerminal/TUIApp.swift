@@ -270,6 +270,13 @@ final class CollectionWorker: @unchecked Sendable {
     return running || pending != nil
   }
 
+  /// The snapshot lives only in here: its records and owner / settings tables are freed before
+  /// the rows are sorted and handed over (docs/performance.md, round 4).
+  private func collectAndAnalyze(_ request: CollectRequest, profile: MiddleboxProfile) throws -> (SystemInfo, [Connection]) {
+    let snapshot = try collect(request)
+    return (snapshot.system, analyze(snapshot, profile))
+  }
+
   private func loop() {
     while true {
       condition.lock()
@@ -294,10 +301,8 @@ final class CollectionWorker: @unchecked Sendable {
           connections = Analyzer.reevaluate(last, profile: job.profile, system: lastSystem)
           system = lastSystem
         } else {
-          let snapshot = try collect(job.request ?? CollectRequest())
-          system = snapshot.system
           lastConnections = nil
-          connections = analyze(snapshot, job.profile)
+          (system, connections) = try collectAndAnalyze(job.request ?? CollectRequest(), profile: job.profile)
         }
         job.sort.sort(&connections)
         lastConnections = connections
