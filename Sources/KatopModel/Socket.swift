@@ -271,11 +271,30 @@ public struct SocketRecord: Hashable, Sendable {
 
 /// Keepalive settings read from the socket itself (pidfd_getfd + getsockopt).
 public struct SocketOptions: Hashable, Sendable {
+  // Stored narrow (24 bytes instead of 40: the collector caches them per socket and a snapshot
+  // holds a table of them, docs/performance.md round 4). getsockopt gives C ints: the interval,
+  // probe count and user timeout are clamped to Int32; the idle time keeps its full width.
+  private var storedIdleSeconds: Int64 = 0
+  private var storedIntervalSeconds: Int32 = 0
+  private var storedProbes: Int32 = 0
+  private var storedUserTimeoutMs: Int32 = 0
   public var keepalive: Bool
-  public var idleSeconds: Int
-  public var intervalSeconds: Int
-  public var probes: Int
-  public var userTimeoutMs: Int
+  public var idleSeconds: Int {
+    get { Int(storedIdleSeconds) }
+    set { storedIdleSeconds = Int64(newValue) }
+  }
+  public var intervalSeconds: Int {
+    get { Int(storedIntervalSeconds) }
+    set { storedIntervalSeconds = Int32(clamping: newValue) }
+  }
+  public var probes: Int {
+    get { Int(storedProbes) }
+    set { storedProbes = Int32(clamping: newValue) }
+  }
+  public var userTimeoutMs: Int {
+    get { Int(storedUserTimeoutMs) }
+    set { storedUserTimeoutMs = Int32(clamping: newValue) }
+  }
   public init(keepalive: Bool, idleSeconds: Int, intervalSeconds: Int, probes: Int, userTimeoutMs: Int) {
     self.keepalive = keepalive
     self.idleSeconds = idleSeconds

@@ -100,16 +100,30 @@ final class CompactConnectionTests: XCTestCase {
     XCTAssertEqual(other.probes, Int(Int32.max))
   }
 
+  func testSocketOptionsRoundTrip() {
+    var o = SocketOptions(keepalive: true, idleSeconds: 6_000_000_000, intervalSeconds: 75, probes: 9, userTimeoutMs: 30_000)
+    XCTAssertEqual([o.idleSeconds, o.intervalSeconds, o.probes, o.userTimeoutMs], [6_000_000_000, 75, 9, 30_000])
+    XCTAssertTrue(o.keepalive)
+    let before = o
+    o.keepalive = false
+    o.probes = 3
+    XCTAssertNotEqual(o, before)
+    XCTAssertEqual([o.probes, before.probes], [3, 9])
+    o.userTimeoutMs = Int.min
+    XCTAssertEqual(o.userTimeoutMs, Int(Int32.min))
+  }
+
   /// The sizes the 100k-row tables are made of (docs/performance.md, round 4).
   func testStridesOfPerSocketValues() {
     func line<T>(_ t: T.Type) -> String { "\(T.self) \(MemoryLayout<T>.size)/\(MemoryLayout<T>.stride)" }
     print(
       "layout: " + [
         line(Connection.self), line(SocketRecord.self), line(TCPInfo.self), line(KeepaliveState.self),
-        line(Owner?.self), line(Risk.self),
+        line(Owner?.self), line(Risk.self), line(SocketOptions.self),
       ].joined(separator: ", "))
     XCTAssertLessThanOrEqual(MemoryLayout<Connection>.stride, 248)
     XCTAssertLessThanOrEqual(MemoryLayout<SocketRecord>.stride, 152)
     XCTAssertLessThanOrEqual(MemoryLayout<KeepaliveState>.stride, 48)
+    XCTAssertLessThanOrEqual(MemoryLayout<SocketOptions>.stride, 24)
   }
 }
