@@ -47,7 +47,7 @@ public final class TUIApp {
 
   public init(
     config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
-    analyze: @escaping (Snapshot, MiddleboxProfile) -> [Connection]
+    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection]
   ) {
     self.config = config
     self.worker = CollectionWorker(collect: collect, analyze: analyze)
@@ -201,7 +201,9 @@ final class CollectionWorker: @unchecked Sendable {
   }
 
   private let collect: (CollectRequest) throws -> Snapshot
-  private let analyze: (Snapshot, MiddleboxProfile) -> [Connection]
+  /// Takes the snapshot inout so it can free the records while building rows
+  /// (`Analyzer.analyze(releasing:profile:)`).
+  private let analyze: (inout Snapshot, MiddleboxProfile) -> [Connection]
   private let condition = NSCondition()
   private var pending: Job?
   private var output: Output?
@@ -220,7 +222,9 @@ final class CollectionWorker: @unchecked Sendable {
     return lastDuration
   }
 
-  init(collect: @escaping (CollectRequest) throws -> Snapshot, analyze: @escaping (Snapshot, MiddleboxProfile) -> [Connection]) {
+  init(
+    collect: @escaping (CollectRequest) throws -> Snapshot, analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection]
+  ) {
     self.collect = collect
     self.analyze = analyze
   }
@@ -273,8 +277,9 @@ final class CollectionWorker: @unchecked Sendable {
   /// The snapshot lives only in here: its records and owner / settings tables are freed before
   /// the rows are sorted and handed over (docs/performance.md, round 4).
   private func collectAndAnalyze(_ request: CollectRequest, profile: MiddleboxProfile) throws -> (SystemInfo, [Connection]) {
-    let snapshot = try collect(request)
-    return (snapshot.system, analyze(snapshot, profile))
+    var snapshot = try collect(request)
+    let system = snapshot.system
+    return (system, analyze(&snapshot, profile))
   }
 
   private func loop() {

@@ -21,7 +21,7 @@ extension Katop {
     let collector = Collector(source: source)
     let app = TUIApp(
       config: config, collect: { try collector.collect($0) },
-      analyze: { Analyzer.analyze($0, profile: $1) })
+      analyze: { Analyzer.analyze(releasing: &$0, profile: $1) })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

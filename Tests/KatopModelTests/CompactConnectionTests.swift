@@ -113,6 +113,38 @@ final class CompactConnectionTests: XCTestCase {
     XCTAssertEqual(o.userTimeoutMs, Int(Int32.min))
   }
 
+  /// 20k records (several chunks, hundreds of pages): the releasing analysis gives the same rows
+  /// as the plain one, empties the snapshot, and leaves records another value holds intact.
+  func testAnalyzeReleasingMatchesPlainAnalysis() {
+    var records: [SocketRecord] = []
+    for i in 0..<20_000 {
+      records.append(Fixture.record(
+        state: i % 7 == 0 ? .closeWait : .established, idleMs: UInt32(i * 37), inode: UInt32(1000 + i),
+        cookie: UInt64(i + 1)))
+    }
+    var snapshot = Snapshot(system: SystemInfo(), sockets: records)
+    snapshot.owners[1003] = Owner(pid: 9, command: "svc", uid: 0, fd: 4)
+    snapshot.options[1004] = Fixture.options(true, 60, 10, 3)
+    let plain = Analyzer.analyze(snapshot, profile: .aws)
+    let kept = snapshot.sockets
+    let released = Analyzer.analyze(releasing: &snapshot, profile: .aws)
+    XCTAssertTrue(snapshot.sockets.isEmpty)
+    XCTAssertEqual(snapshot.owners.count, 1)
+    // (Not XCTAssertEqual: a failure would print 20k rows.)
+    XCTAssertTrue(released == plain)
+    XCTAssertTrue(kept == records)
+    XCTAssertEqual(released[3].owner?.command, "svc")
+    XCTAssertEqual(released[4].keepalive.idleSeconds, 60)
+    XCTAssertEqual(released.filter(\.hasRisks).count, plain.filter { !$0.risks.isEmpty }.count)
+    XCTAssertGreaterThan(released.filter(\.hasRisks).count, 1000)
+    // Unshared records (the worker's case): still the same rows.
+    var alone = Snapshot(system: SystemInfo(), sockets: records.map { $0 }, owners: snapshot.owners, options: snapshot.options)
+    records = []
+    XCTAssertTrue(Analyzer.analyze(releasing: &alone, profile: .aws) == plain)
+    var empty = Snapshot(system: SystemInfo(), sockets: [])
+    XCTAssertEqual(Analyzer.analyze(releasing: &empty, profile: .aws), [])
+  }
+
   /// The sizes the 100k-row tables are made of (docs/performance.md, round 4).
   func testStridesOfPerSocketValues() {
     func line<T>(_ t: T.Type) -> String { "\(T.self) \(MemoryLayout<T>.size)/\(MemoryLayout<T>.stride)" }
