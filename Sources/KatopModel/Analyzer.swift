@@ -6,8 +6,9 @@ public enum Analyzer {
   public static func analyze(_ snapshot: Snapshot, profile: MiddleboxProfile) -> [Connection] {
     var out: [Connection] = []
     out.reserveCapacity(snapshot.sockets.count)
+    let index = RiskText.profileIndex(profile)
     for record in snapshot.sockets {
-      out.append(analyze(record, snapshot: snapshot, profile: profile))
+      out.append(analyze(record, snapshot: snapshot, profile: profile, profileIndex: index))
     }
     return out
   }
@@ -26,6 +27,7 @@ public enum Analyzer {
     let release = _isPOD(SocketRecord.self)
     let pageSize = max(sysconf(Int32(_SC_PAGESIZE)), 1)
     let chunk = 4096
+    let index = RiskText.profileIndex(profile)
     records.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
       let first = UnsafeMutableRawPointer(base)
@@ -34,7 +36,7 @@ public enum Analyzer {
       var start = 0
       while start < buffer.count {
         let end = min(start + chunk, buffer.count)
-        for i in start..<end { out.append(analyze(buffer[i], snapshot: snapshot, profile: profile)) }
+        for i in start..<end { out.append(analyze(buffer[i], snapshot: snapshot, profile: profile, profileIndex: index)) }
         start = end
         guard release else { continue }
         let done = Int(bitPattern: UnsafeMutableRawPointer(base + end)) / pageSize * pageSize
@@ -51,12 +53,16 @@ public enum Analyzer {
   }
 
   public static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile) -> Connection {
+    analyze(record, snapshot: snapshot, profile: profile, profileIndex: RiskText.profileIndex(profile))
+  }
+
+  static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile, profileIndex: UInt8?) -> Connection {
     let owner = record.inode == 0 ? nil : snapshot.owners[record.inode]
     let options = record.inode == 0 ? nil : snapshot.options[record.inode]
     let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system)
     var c = Connection(
       record: record, owner: owner, keepalive: keepalive, idleMs: KeepaliveMath.idleMs(record), risks: [])
-    c.evaluateRisks(profile: profile, system: snapshot.system)
+    c.evaluateRisks(profile: profile, index: profileIndex, system: snapshot.system)
     return c
   }
 
@@ -64,9 +70,10 @@ public enum Analyzer {
   public static func reevaluate(
     _ connections: [Connection], profile: MiddleboxProfile, system: SystemInfo? = nil
   ) -> [Connection] {
-    connections.map { c in
+    let index = RiskText.profileIndex(profile)
+    return connections.map { c in
       var c = c
-      c.evaluateRisks(profile: profile, system: system)
+      c.evaluateRisks(profile: profile, index: index, system: system)
       return c
     }
   }

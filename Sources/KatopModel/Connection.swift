@@ -201,7 +201,12 @@ public struct Connection: Sendable {
   /// are evaluated again when read. A profile that cannot be recorded compactly (a name not among
   /// the built-in ones and `custom`) gets its risks stored.
   public mutating func evaluateRisks(profile: MiddleboxProfile, system: SystemInfo?) {
-    guard let index = RiskText.profileIndex(profile), let timeout = Int32(exactly: profile.idleTimeoutSeconds) else {
+    evaluateRisks(profile: profile, index: RiskText.profileIndex(profile), system: system)
+  }
+
+  /// `index`: `RiskText.profileIndex(profile)`, looked up once per table by `Analyzer`.
+  mutating func evaluateRisks(profile: MiddleboxProfile, index: UInt8?, system: SystemInfo?) {
+    guard let index, let timeout = Int32(exactly: profile.idleTimeoutSeconds) else {
       risks = RiskRules.evaluate(self, profile: profile, system: system)
       return
     }
