@@ -23,7 +23,7 @@ public struct ConnectionFilter: Hashable, Sendable {
       return false
     }
     if !states.isEmpty && !states.contains(c.record.state) { return false }
-    if riskyOnly && c.risks.isEmpty { return false }
+    if riskyOnly && !c.hasRisks { return false }
     if !text.isEmpty {
       let needle = Array(text.lowercased().utf8)
       let fields = [

@@ -55,9 +55,28 @@ public enum RiskRules {
 
   /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
   public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {
+    evaluate(c, profile: profile, systemKeepaliveTime: system?.keepaliveTime)
+  }
+
+  /// The most severe risk that `evaluate` would return, without building the list.
+  static func worstSeverity(_ c: Connection, profile: MiddleboxProfile, systemKeepaliveTime: Int?) -> Severity? {
+    var worst: Severity?
+    func note(_ r: Risk?) {
+      if let s = r?.severity, worst.map({ s > $0 }) ?? true { worst = s }
+    }
+    note(checkNoKeepalive(c, profile))
+    note(checkKeepaliveTooSlow(c, profile, systemKeepaliveTime))
+    note(checkProbesUnanswered(c))
+    note(checkRetransmitting(c))
+    note(checkZeroWindow(c))
+    note(checkCloseWait(c))
+    return worst
+  }
+
+  static func evaluate(_ c: Connection, profile: MiddleboxProfile, systemKeepaliveTime: Int?) -> [Risk] {
     var risks: [Risk] = []  // empty arrays do not allocate: most rows stay that way
     if let r = checkNoKeepalive(c, profile) { risks.append(r) }
-    if let r = checkKeepaliveTooSlow(c, profile, system) { risks.append(r) }
+    if let r = checkKeepaliveTooSlow(c, profile, systemKeepaliveTime) { risks.append(r) }
     if let r = checkProbesUnanswered(c) { risks.append(r) }
     if let r = checkRetransmitting(c) { risks.append(r) }
     if let r = checkZeroWindow(c) { risks.append(r) }
@@ -82,14 +101,14 @@ public enum RiskRules {
       text: .noKeepalive(owner: c.owner, idleMs: idle, profile: p))
   }
 
-  static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ system: SystemInfo?) -> Risk? {
+  static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ systemKeepaliveTime: Int?) -> Risk? {
     let ka = c.keepalive
     guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
       return nil
     }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     let idlePastTimeout = c.idleMs.flatMap { $0 >= timeoutMs ? $0 : nil }
-    let fixFromSystem = ka.source == .system || (system.map { ka.idleSeconds == $0.keepaliveTime } ?? false)
+    let fixFromSystem = ka.source == .system || ka.idleSeconds == systemKeepaliveTime
     return Risk(
       id: keepaliveTooSlow, severity: idlePastTimeout == nil ? .warning : .critical,
       text: .keepaliveTooSlow(

@@ -228,21 +228,23 @@ public struct TCPInfo: Hashable, Sendable {
 
 /// One TCP socket as one dump reported it.
 public struct SocketRecord: Hashable, Sendable {
-  public var family: UInt8  // AF_INET 2, AF_INET6 10
-  public var state: TCPState
+  // Declared widest first so no padding sits between fields (145 bytes instead of 165: 100k of
+  // these live in a snapshot and in each row table, docs/performance.md round 4).
+  public var cookie: UInt64
   public var local: Endpoint
-  public var remote: Endpoint
-  public var timer: TimerKind
   public var timerExpiresMs: UInt32
-  /// `idiag_retrans`: for the keepalive timer, probes sent and unanswered; for retransmit, count.
-  public var timerCount: UInt8
+  public var remote: Endpoint
   public var recvQueue: UInt32
   public var sendQueue: UInt32
   public var uid: UInt32
   public var inode: UInt32
-  public var cookie: UInt64
   public var interface: UInt32
   public var info: TCPInfo?
+  public var family: UInt8  // AF_INET 2, AF_INET6 10
+  public var state: TCPState
+  public var timer: TimerKind
+  /// `idiag_retrans`: for the keepalive timer, probes sent and unanswered; for retransmit, count.
+  public var timerCount: UInt8
 
   public init(
     family: UInt8, state: TCPState, local: Endpoint, remote: Endpoint, timer: TimerKind = .off,
@@ -269,11 +271,30 @@ public struct SocketRecord: Hashable, Sendable {
 
 /// Keepalive settings read from the socket itself (pidfd_getfd + getsockopt).
 public struct SocketOptions: Hashable, Sendable {
+  // Stored narrow (24 bytes instead of 40: the collector caches them per socket and a snapshot
+  // holds a table of them, docs/performance.md round 4). getsockopt gives C ints: the interval,
+  // probe count and user timeout are clamped to Int32; the idle time keeps its full width.
+  private var storedIdleSeconds: Int64 = 0
+  private var storedIntervalSeconds: Int32 = 0
+  private var storedProbes: Int32 = 0
+  private var storedUserTimeoutMs: Int32 = 0
   public var keepalive: Bool
-  public var idleSeconds: Int
-  public var intervalSeconds: Int
-  public var probes: Int
-  public var userTimeoutMs: Int
+  public var idleSeconds: Int {
+    get { Int(storedIdleSeconds) }
+    set { storedIdleSeconds = Int64(newValue) }
+  }
+  public var intervalSeconds: Int {
+    get { Int(storedIntervalSeconds) }
+    set { storedIntervalSeconds = Int32(clamping: newValue) }
+  }
+  public var probes: Int {
+    get { Int(storedProbes) }
+    set { storedProbes = Int32(clamping: newValue) }
+  }
+  public var userTimeoutMs: Int {
+    get { Int(storedUserTimeoutMs) }
+    set { storedUserTimeoutMs = Int32(clamping: newValue) }
+  }
   public init(keepalive: Bool, idleSeconds: Int, intervalSeconds: Int, probes: Int, userTimeoutMs: Int) {
     self.keepalive = keepalive
     self.idleSeconds = idleSeconds
@@ -285,8 +306,8 @@ public struct SocketOptions: Hashable, Sendable {
 
 /// The process holding a socket.
 public struct Owner: Hashable, Sendable {
-  public var pid: Int32
   public var command: String
+  public var pid: Int32
   public var uid: UInt32
   public var fd: Int32
   public init(pid: Int32, command: String, uid: UInt32, fd: Int32) {

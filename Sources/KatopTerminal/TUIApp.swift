@@ -47,7 +47,7 @@ public final class TUIApp {
 
   public init(
     config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
-    analyze: @escaping (Snapshot, MiddleboxProfile) -> [Connection]
+    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection]
   ) {
     self.config = config
     self.worker = CollectionWorker(collect: collect, analyze: analyze)
@@ -201,7 +201,9 @@ final class CollectionWorker: @unchecked Sendable {
   }
 
   private let collect: (CollectRequest) throws -> Snapshot
-  private let analyze: (Snapshot, MiddleboxProfile) -> [Connection]
+  /// Takes the snapshot inout so it can free the records while building rows
+  /// (`Analyzer.analyze(releasing:profile:)`).
+  private let analyze: (inout Snapshot, MiddleboxProfile) -> [Connection]
   private let condition = NSCondition()
   private var pending: Job?
   private var output: Output?
@@ -220,7 +222,9 @@ final class CollectionWorker: @unchecked Sendable {
     return lastDuration
   }
 
-  init(collect: @escaping (CollectRequest) throws -> Snapshot, analyze: @escaping (Snapshot, MiddleboxProfile) -> [Connection]) {
+  init(
+    collect: @escaping (CollectRequest) throws -> Snapshot, analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection]
+  ) {
     self.collect = collect
     self.analyze = analyze
   }
@@ -270,6 +274,14 @@ final class CollectionWorker: @unchecked Sendable {
     return running || pending != nil
   }
 
+  /// The snapshot lives only in here: its records and owner / settings tables are freed before
+  /// the rows are sorted and handed over (docs/performance.md, round 4).
+  private func collectAndAnalyze(_ request: CollectRequest, profile: MiddleboxProfile) throws -> (SystemInfo, [Connection]) {
+    var snapshot = try collect(request)
+    let system = snapshot.system
+    return (system, analyze(&snapshot, profile))
+  }
+
   private func loop() {
     while true {
       condition.lock()
@@ -294,10 +306,8 @@ final class CollectionWorker: @unchecked Sendable {
           connections = Analyzer.reevaluate(last, profile: job.profile, system: lastSystem)
           system = lastSystem
         } else {
-          let snapshot = try collect(job.request ?? CollectRequest())
-          system = snapshot.system
           lastConnections = nil
-          connections = analyze(snapshot, job.profile)
+          (system, connections) = try collectAndAnalyze(job.request ?? CollectRequest(), profile: job.profile)
         }
         job.sort.sort(&connections)
         lastConnections = connections

@@ -24,7 +24,7 @@ extension Katop {
     collector.discoveryIntervalMs = UInt64(3 * min(max(interval ?? 1000, 100), 60_000))
     let app = TUIApp(
       config: config, collect: { try collector.collect($0) },
-      analyze: { Analyzer.analyze($0, profile: $1) })
+      analyze: { Analyzer.analyze(releasing: &$0, profile: $1) })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

@@ -1,0 +1,161 @@
+import XCTest
+
+@testable import KatopModel
+
+/// Connection keeps its risks as "evaluated for profile P" and KeepaliveState stores narrow
+/// fields (docs/performance.md, round 4): both must behave exactly like the plain stored values.
+final class CompactConnectionTests: XCTestCase {
+  /// Every rule branch of the pinned risk-text cases: the risks read back from an analysed
+  /// Connection are those RiskRules.evaluate returns for the same inputs, with the same worst
+  /// severity, and the Connection equals one that stores them.
+  func testEvaluatedRisksEqualStoredOnes() {
+    let system = SystemInfo()
+    let cases = RiskTextTests.cases()
+    XCTAssertGreaterThan(cases.count, 10)
+    var risky = 0
+    for (name, c) in cases {
+      XCTAssertTrue(c.riskBasis.evaluated, name)
+      let eager = RiskRules.evaluate(c, profile: c.riskProfile, system: system)
+      XCTAssertEqual(c.risks, eager, name)
+      XCTAssertEqual(c.worstSeverity, eager.map(\.severity).max(), name)
+      XCTAssertEqual(c.hasRisks, !eager.isEmpty, name)
+      var stored = c
+      stored.risks = c.risks
+      XCTAssertFalse(stored.riskBasis.evaluated, name)
+      XCTAssertEqual(stored, c, name)
+      XCTAssertEqual(stored.hashValue, c.hashValue, name)
+      XCTAssertEqual(stored.worstSeverity, c.worstSeverity, name)
+      if !eager.isEmpty { risky += 1 }
+    }
+    XCTAssertGreaterThan(risky, 10)
+  }
+
+  /// Changing a field the risks are made of keeps the risks the analysis gave (as a stored array
+  /// would); re-analysing gives the new verdict.
+  func testChangingAFieldPinsTheRisks() {
+    var c = Fixture.connection(Fixture.record(idleMs: 400_000), owner: Owner(pid: 7, command: "app", uid: 0, fd: 3))
+    let before = c.risks
+    XCTAssertEqual(before.map(\.id), [RiskRules.noKeepalive])
+    XCTAssertEqual(c.worstSeverity, .critical)
+    c.keepalive.enabled = true
+    XCTAssertFalse(c.riskBasis.evaluated)
+    XCTAssertEqual(c.risks, before)
+    c.owner = nil
+    c.idleMs = 1
+    c.record.state = .closeWait
+    XCTAssertEqual(c.risks, before)
+    XCTAssertTrue(before[0].fix.contains("app (pid 7)"), before[0].fix)
+    XCTAssertEqual(Analyzer.reevaluate([c], profile: .aws)[0].risks.map(\.id), [RiskRules.closeWait])
+  }
+
+  /// A profile the compact form cannot name is evaluated at once and stored.
+  func testUnnamedProfileStoresItsRisks() {
+    let odd = MiddleboxProfile(name: "corp-fw", idleTimeoutSeconds: 90, summary: "test")
+    let c = Fixture.connection(Fixture.record(idleMs: 100_000), profile: odd)
+    XCTAssertFalse(c.riskBasis.evaluated)
+    XCTAssertEqual(c.risks.map(\.id), [RiskRules.noKeepalive])
+    XCTAssertEqual(c.worstSeverity, .critical)
+  }
+
+  /// A profile change re-evaluates without storing texts.
+  func testReevaluateChangesTheVerdict() {
+    let c = Fixture.connection(Fixture.record(idleMs: 250_000))
+    XCTAssertEqual(c.worstSeverity, .warning)  // aws 350 s: 250 s idle is past half
+    let gcp = Analyzer.reevaluate([c], profile: MiddleboxProfile.named("gcp-nat") ?? .aws)[0]
+    XCTAssertTrue(gcp.riskBasis.evaluated)
+    XCTAssertEqual(gcp.risks, [])
+    XCTAssertNil(gcp.worstSeverity)
+    let azure = Analyzer.reevaluate([c], profile: MiddleboxProfile.named("azure") ?? .aws)[0]
+    XCTAssertEqual(azure.worstSeverity, .critical)
+    XCTAssertTrue(azure.risks[0].message.contains("azure 240s"), azure.risks[0].message)
+  }
+
+  func testKeepaliveStateRoundTrips() {
+    var ka = KeepaliveState(
+      enabled: nil, idleSeconds: 6_000_000_000, intervalSeconds: 75, probes: 9, userTimeoutMs: nil, source: .timer,
+      probesOut: 3, detectInMs: -5, nextProbeInMs: nil)
+    XCTAssertNil(ka.enabled)
+    XCTAssertEqual(ka.idleSeconds, 6_000_000_000)
+    XCTAssertEqual([ka.intervalSeconds, ka.probes, ka.probesOut], [75, 9, 3])
+    XCTAssertNil(ka.userTimeoutMs)
+    XCTAssertEqual(ka.detectInMs, -5)
+    XCTAssertNil(ka.nextProbeInMs)
+    XCTAssertEqual(ka.source, .timer)
+    ka.enabled = false
+    ka.userTimeoutMs = 0
+    ka.nextProbeInMs = Int64.max
+    ka.detectInMs = nil
+    XCTAssertEqual(ka.enabled, false)
+    XCTAssertEqual(ka.userTimeoutMs, 0)
+    XCTAssertEqual(ka.nextProbeInMs, Int64.max)
+    XCTAssertNil(ka.detectInMs)
+    ka.enabled = true
+    XCTAssertEqual(ka.enabled, true)
+    var other = ka
+    XCTAssertEqual(other, ka)
+    other.userTimeoutMs = nil
+    XCTAssertNotEqual(other, ka)
+    // Probe counts and TCP_USER_TIMEOUT are C ints in the kernel: wider values are clamped.
+    other.probes = Int.max
+    XCTAssertEqual(other.probes, Int(Int32.max))
+  }
+
+  func testSocketOptionsRoundTrip() {
+    var o = SocketOptions(keepalive: true, idleSeconds: 6_000_000_000, intervalSeconds: 75, probes: 9, userTimeoutMs: 30_000)
+    XCTAssertEqual([o.idleSeconds, o.intervalSeconds, o.probes, o.userTimeoutMs], [6_000_000_000, 75, 9, 30_000])
+    XCTAssertTrue(o.keepalive)
+    let before = o
+    o.keepalive = false
+    o.probes = 3
+    XCTAssertNotEqual(o, before)
+    XCTAssertEqual([o.probes, before.probes], [3, 9])
+    o.userTimeoutMs = Int.min
+    XCTAssertEqual(o.userTimeoutMs, Int(Int32.min))
+  }
+
+  /// 20k records (several chunks, hundreds of pages): the releasing analysis gives the same rows
+  /// as the plain one, empties the snapshot, and leaves records another value holds intact.
+  func testAnalyzeReleasingMatchesPlainAnalysis() {
+    var records: [SocketRecord] = []
+    for i in 0..<20_000 {
+      records.append(Fixture.record(
+        state: i % 7 == 0 ? .closeWait : .established, idleMs: UInt32(i * 37), inode: UInt32(1000 + i),
+        cookie: UInt64(i + 1)))
+    }
+    var snapshot = Snapshot(system: SystemInfo(), sockets: records)
+    snapshot.owners[1003] = Owner(pid: 9, command: "svc", uid: 0, fd: 4)
+    snapshot.options[1004] = Fixture.options(true, 60, 10, 3)
+    let plain = Analyzer.analyze(snapshot, profile: .aws)
+    let kept = snapshot.sockets
+    let released = Analyzer.analyze(releasing: &snapshot, profile: .aws)
+    XCTAssertTrue(snapshot.sockets.isEmpty)
+    XCTAssertEqual(snapshot.owners.count, 1)
+    // (Not XCTAssertEqual: a failure would print 20k rows.)
+    XCTAssertTrue(released == plain)
+    XCTAssertTrue(kept == records)
+    XCTAssertEqual(released[3].owner?.command, "svc")
+    XCTAssertEqual(released[4].keepalive.idleSeconds, 60)
+    XCTAssertEqual(released.filter(\.hasRisks).count, plain.filter { !$0.risks.isEmpty }.count)
+    XCTAssertGreaterThan(released.filter(\.hasRisks).count, 1000)
+    // Unshared records (the worker's case): still the same rows.
+    var alone = Snapshot(system: SystemInfo(), sockets: records.map { $0 }, owners: snapshot.owners, options: snapshot.options)
+    records = []
+    XCTAssertTrue(Analyzer.analyze(releasing: &alone, profile: .aws) == plain)
+    var empty = Snapshot(system: SystemInfo(), sockets: [])
+    XCTAssertEqual(Analyzer.analyze(releasing: &empty, profile: .aws), [])
+  }
+
+  /// The sizes the 100k-row tables are made of (docs/performance.md, round 4).
+  func testStridesOfPerSocketValues() {
+    func line<T>(_ t: T.Type) -> String { "\(T.self) \(MemoryLayout<T>.size)/\(MemoryLayout<T>.stride)" }
+    print(
+      "layout: " + [
+        line(Connection.self), line(SocketRecord.self), line(TCPInfo.self), line(KeepaliveState.self),
+        line(Owner?.self), line(Risk.self), line(SocketOptions.self),
+      ].joined(separator: ", "))
+    XCTAssertLessThanOrEqual(MemoryLayout<Connection>.stride, 248)
+    XCTAssertLessThanOrEqual(MemoryLayout<SocketRecord>.stride, 152)
+    XCTAssertLessThanOrEqual(MemoryLayout<KeepaliveState>.stride, 48)
+    XCTAssertLessThanOrEqual(MemoryLayout<SocketOptions>.stride, 24)
+  }
+}
