@@ -56,37 +56,40 @@ final class OwnerScanner {
 
   /// Owners of the given sockets' inodes (inode 0, i.e. TIME_WAIT / SYN_RECV minisockets, skipped).
   func owners(of sockets: [SocketRecord], nowMs: UInt64) -> [UInt32: Owner] {
-    var wanted = Set<UInt32>(minimumCapacity: sockets.count)
-    for socket in sockets where socket.inode != 0 { wanted.insert(socket.inode) }
     lastPass = .none
     readlinkCount = 0
     cachedSocketHits = 0
-    if hasUnknown(wanted) {
-      unresolvable.removeAll()
-      // Without any cached process the incremental pass reads every fd: it is a full pass.
-      let cold = processes.isEmpty
-      rescan(wanted: wanted, full: false)
-      lastPass = .incremental
-      if cold { lastFullPassMs = nowMs }
-      if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= fullPassIntervalMs } ?? true) {
-        rescan(wanted: wanted, full: true)
-        lastPass = .full
-        lastFullPassMs = nowMs
-      }
-      unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
+    // Steady state (a TUI refresh with no new socket): one lookup per socket, no set, no copy.
+    // The table may still hold owners of sockets closed since the last rescan: callers look
+    // owners up by the inodes of their own records, and the next rescan drops them.
+    if !hasUnknown(sockets) { return ownerByInode }
+    var wanted = Set<UInt32>(minimumCapacity: sockets.count)
+    for socket in sockets where socket.inode != 0 { wanted.insert(socket.inode) }
+    unresolvable.removeAll()
+    // Without any cached process the incremental pass reads every fd: it is a full pass.
+    let cold = processes.isEmpty
+    rescan(wanted: wanted, full: false)
+    lastPass = .incremental
+    if cold { lastFullPassMs = nowMs }
+    if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= fullPassIntervalMs } ?? true) {
+      rescan(wanted: wanted, full: true)
+      lastPass = .full
+      lastFullPassMs = nowMs
     }
-    if ownerByInode.count == wanted.count && unresolvable.isEmpty { return ownerByInode }
-    var result: [UInt32: Owner] = [:]
-    result.reserveCapacity(wanted.count)
-    for inode in wanted {
-      if let owner = ownerByInode[inode] { result[inode] = owner }
-    }
-    return result
+    unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
+    return ownerByInode  // a rescan keeps the owners of wanted inodes only
   }
 
   private func hasUnknown(_ wanted: Set<UInt32>) -> Bool {
     for inode in wanted where ownerByInode[inode] == nil && !unresolvable.contains(inode) {
       return true
+    }
+    return false
+  }
+
+  private func hasUnknown(_ sockets: [SocketRecord]) -> Bool {
+    for socket in sockets where socket.inode != 0 && ownerByInode[socket.inode] == nil {
+      if !unresolvable.contains(socket.inode) { return true }
     }
     return false
   }
