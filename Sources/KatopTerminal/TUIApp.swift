@@ -71,6 +71,8 @@ public final class TUIApp {
 
     var generation = 0
     var lastCollectStart = monotonicMs()
+    var mainCPUAtOutput = threadCPUMs()
+    var uiCostMs: UInt64 = 0
     // First frame fast: the first collection skips the owner scan and socket settings (a cold
     // scan of 100k fds takes ~1-2 s); the full collection follows at once (docs/performance.md).
     var quickFirst = state.collectRequest
@@ -90,6 +92,11 @@ public final class TUIApp {
       }
       let now = monotonicMs()
       if let output = worker.take(), output.generation == generation {
+        // The UI thread's share of a refresh (apply, redraw, the idle loop in between) counts
+        // towards its cost too: the previous cycle's, measured on this thread's CPU clock.
+        let mainCPU = threadCPUMs()
+        uiCostMs = mainCPU &- mainCPUAtOutput
+        mainCPUAtOutput = mainCPU
         switch output.result {
         case .success(let (system, connections)):
           state.apply(connections: connections, system: system, now: now, sortedBy: output.sortedBy)
@@ -107,10 +114,11 @@ public final class TUIApp {
         }
       }
       let busy = worker.isBusy
-      // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.2 s of dump, analysis and
-      // sort): the next one waits at least `refreshCostFactor` times the last one's duration, so
-      // katop stays under ~15 % of a core whatever the interval (docs/performance.md).
-      let lastDurationMs = worker.lastDurationMs
+      // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.25 s of dump, analysis,
+      // sort, diff and redraw): the next one waits at least `refreshCostFactor` times the last
+      // one's cost (worker + UI thread), so katop stays under ~15 % of a core whatever the
+      // interval (docs/performance.md).
+      let lastDurationMs = worker.lastDurationMs &+ uiCostMs
       let effectiveIntervalMs = max(UInt64(state.intervalMs), lastDurationMs &* TUIApp.refreshCostFactor)
       // The header says so whenever the spacing is wider than the configured interval.
       let slow: SlowRefresh? =
@@ -172,6 +180,13 @@ public final class TUIApp {
 func processCPUMs() -> UInt64 {
   var ts = timespec()
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
+/// CPU time of the calling thread, in ms.
+func threadCPUMs() -> UInt64 {
+  var ts = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
   return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
 }
 
