@@ -131,18 +131,29 @@ public struct Renderer {
     putSegments(line1, row: 0, into: &screen)
 
     let c = state.counts
-    var line2: [(String, Role)] = [
-      ("conns ", .header), ("\(state.rows.count - state.shownClosed)/\(c.total)", .headerValue),
-      ("  estab ", .header), ("\(c.established)", .headerValue),
-      ("  KA on ", .header), ("\(c.keepaliveOn)", .keepaliveOn),
-      (" off ", .header), ("\(c.keepaliveOff)", .keepaliveOff),
-      (" ? ", .header), ("\(c.keepaliveUnknown)", .keepaliveUnknown),
-      ("  risky:", .header),
+    let risky: [(Severity, Role, short: String)] = [
+      (.critical, .riskCritical, "crit"), (.warning, .riskWarning, "warn"), (.info, .riskInfo, "info"),
     ]
-    let risky: [(Severity, Role)] = [(.critical, .riskCritical), (.warning, .riskWarning), (.info, .riskInfo)]
-    for (i, (sev, role)) in risky.enumerated() {
-      line2 += [(" \(c.risky[sev] ?? 0) ", role), (sev.name + (i < risky.count - 1 ? "," : ""), .header)]
+    // Six-digit counts on a narrow screen: short severity names, then no ESTABLISHED count, so
+    // the last risk count is never cut off.
+    func counts(short: Bool, established: Bool) -> [(String, Role)] {
+      var line: [(String, Role)] = [("conns ", .header), ("\(state.rows.count - state.shownClosed)/\(c.total)", .headerValue)]
+      if established { line += [("  estab ", .header), ("\(c.established)", .headerValue)] }
+      line += [
+        ("  KA on ", .header), ("\(c.keepaliveOn)", .keepaliveOn),
+        (" off ", .header), ("\(c.keepaliveOff)", .keepaliveOff),
+        (" ? ", .header), ("\(c.keepaliveUnknown)", .keepaliveUnknown),
+        ("  risky:", .header),
+      ]
+      for (i, (sev, role, abbreviation)) in risky.enumerated() {
+        line += [(" \(c.risky[sev] ?? 0) ", role), ((short ? abbreviation : sev.name) + (i < risky.count - 1 ? "," : ""), .header)]
+      }
+      return line
     }
+    func fits(_ line: [(String, Role)]) -> Bool { line.reduce(0) { $0 + $1.0.count } <= screen.width }
+    var line2 = counts(short: false, established: true)
+    if !fits(line2) { line2 = counts(short: true, established: true) }
+    if !fits(line2) { line2 = counts(short: true, established: false) }
     putSegments(line2, row: 1, into: &screen)
 
     let arrow = state.sort.descending ? glyphs.sortDescending : glyphs.sortAscending

@@ -167,4 +167,24 @@ final class RendererTests: XCTestCase {
     XCTAssertTrue(screen.text(row: 1).contains("conns 100000/100000"))
     XCTAssertTrue(screen.roles[38].allSatisfy { $0 == .selected }, "last row selected at the bottom")
   }
+
+  /// Six-digit counts at 80 columns: the severity names shorten so the last count is not cut.
+  func testCountsLineFitsAt80ColumnsWithBigCounts() {
+    let base = Fixtures.connections[2]
+    var many: [Connection] = []
+    for i in 0..<100_000 {
+      var c = base
+      c.record.cookie = UInt64(i + 100)
+      many.append(c)
+    }
+    var state = AppState()
+    state.apply(connections: many, system: Fixtures.system, now: 0)
+    state.setScreenSize(width: 80, height: 24)
+    let narrow = Fixtures.render(state, width: 80, height: 24).text(row: 1).trimmingCharacters(in: .whitespaces)
+    XCTAssertTrue(narrow.hasSuffix(" info"), "|\(narrow)|")
+    XCTAssertTrue(narrow.contains(" crit, ") && narrow.contains(" warn, "), "|\(narrow)|")
+    state.setScreenSize(width: 120, height: 40)
+    let wide = Fixtures.render(state, width: 120, height: 40).text(row: 1)
+    XCTAssertTrue(wide.contains(" critical, ") && wide.contains(" warning, "), "|\(wide)|")
+  }
 }
