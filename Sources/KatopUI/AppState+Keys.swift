@@ -1,0 +1,195 @@
+// The TUI's reducer: a key (or an action from the key table) in, the new state and an effect
+// for the run loop out. Pure, like the rest of AppState.
+import KatopModel
+
+extension AppState {
+
+  public mutating func handle(_ key: Key) -> Effect {
+    if key == .resize { return .none }
+    statusMessage = nil
+    statusIsError = false
+    switch mode {
+    case .prompt(let kind): return handlePrompt(key, kind)
+    case .sortMenu: return handleSortMenu(key)
+    case .help:
+      switch KeyTable.action(for: key) {
+      case .moveUp?, .moveDown?, .pageUp?, .pageDown?, .home?, .end?:
+        if let a = KeyTable.action(for: key) { scrollPage(a) }
+      case .quit? where key == .function(10): return .quit
+      default:
+        mode = .table
+        pageScroll = 0
+      }
+      return .none
+    case .table, .detail:
+      guard let action = KeyTable.action(for: key) else { return .none }
+      return perform(action)
+    }
+  }
+
+  public mutating func perform(_ action: Action) -> Effect {
+    switch action {
+    case .moveUp, .moveDown, .pageUp, .pageDown, .home, .end:
+      if mode == .detail { scrollPage(action) } else { move(action) }
+    case .detail:
+      if mode == .detail {
+        mode = .table
+      } else if selectedRow != nil {
+        mode = .detail
+        pageScroll = 0
+      }
+    case .back:
+      if mode != .table {
+        mode = .table
+      } else if !filter.text.isEmpty {
+        filter.text = ""
+        rebuildRows()
+      }
+    case .portFilter:
+      promptText = filter.ports.map(String.init).joined(separator: ",")
+      promptPrefilled = !promptText.isEmpty
+      mode = .prompt(.ports)
+    case .textFilter:
+      promptText = filter.text
+      promptPrefilled = !promptText.isEmpty
+      mode = .prompt(.text)
+    case .riskyOnly:
+      filter.riskyOnly.toggle()
+      rebuildRows()
+    case .cycleProfile:
+      profile = profile.next
+      statusMessage = "profile \(profile.name): idle timeout \(Format.duration(seconds: profile.idleTimeoutSeconds))"
+      return .reanalyze(profile)
+    case .sortMenu:
+      sortMenuIndex = SortColumn.allCases.firstIndex(of: sort.column) ?? 0
+      mode = .sortMenu
+    case .sortPrev, .sortNext:
+      let all = SortColumn.allCases
+      let i = all.firstIndex(of: sort.column) ?? 0
+      sort.column = all[(i + (action == .sortNext ? 1 : all.count - 1)) % all.count]
+      rebuildRows()
+    case .invertSort:
+      sort.descending.toggle()
+      rebuildRows()
+    case .pause:
+      paused.toggle()
+    case .slower:
+      intervalMs = AppState.intervalSteps.first { $0 > intervalMs } ?? AppState.intervalSteps.last ?? intervalMs
+    case .faster:
+      intervalMs = AppState.intervalSteps.last { $0 < intervalMs } ?? AppState.intervalSteps.first ?? intervalMs
+    case .help:
+      mode = .help
+      pageScroll = 0
+    case .quit:
+      return .quit
+    }
+    return .none
+  }
+
+  private mutating func move(_ action: Action) {
+    switch action {
+    case .moveUp: select(selectedIndex - 1)
+    case .moveDown: select(selectedIndex + 1)
+    case .pageUp: select(selectedIndex - pageSize)
+    case .pageDown: select(selectedIndex + pageSize)
+    case .home: select(0)
+    case .end: select(rows.count - 1)
+    default: break
+    }
+  }
+
+  private mutating func scrollPage(_ action: Action) {
+    switch action {
+    case .moveUp: pageScroll -= 1
+    case .moveDown: pageScroll += 1
+    case .pageUp: pageScroll -= pageSize
+    case .pageDown: pageScroll += pageSize
+    case .home: pageScroll = 0
+    case .end: pageScroll = Int(Int32.max)
+    default: break
+    }
+    pageScroll = max(0, pageScroll)  // the renderer clamps the upper end
+  }
+
+  private mutating func handlePrompt(_ key: Key, _ kind: PromptKind) -> Effect {
+    let prefilled = promptPrefilled
+    promptPrefilled = false
+    switch key {
+    case .char(let c):
+      if prefilled { promptText = "" }
+      promptText.append(c)
+    case .backspace, .delete:
+      if prefilled {
+        promptText = ""
+      } else if !promptText.isEmpty {
+        promptText.removeLast()
+      }
+    case .right, .end:
+      return .none
+    case .escape:
+      mode = .table
+      if kind == .text {
+        filter.text = ""
+        rebuildRows()
+      }
+      return .none
+    case .enter:
+      if kind == .text {
+        mode = .table
+        return .none
+      }
+      switch AppState.parsePorts(promptText) {
+      case .failure(let problem):
+        statusMessage = problem.message
+        statusIsError = true
+        return .none
+      case .success(let ports):
+        mode = .table
+        guard ports != filter.ports else { return .none }
+        filter.ports = ports
+        awaitingBaseline = true
+        rebuildRows()
+        return .recollect(collectRequest)
+      }
+    default:
+      return .none
+    }
+    if kind == .text {
+      filter.text = promptText
+      rebuildRows()
+    }
+    return .none
+  }
+
+  private mutating func handleSortMenu(_ key: Key) -> Effect {
+    let all = SortColumn.allCases
+    switch key {
+    case .up, .char("k"): sortMenuIndex = max(0, sortMenuIndex - 1)
+    case .down, .char("j"): sortMenuIndex = min(all.count - 1, sortMenuIndex + 1)
+    case .enter:
+      if all.indices.contains(sortMenuIndex) { sort.column = all[sortMenuIndex] }
+      mode = .table
+      rebuildRows()
+    case .char("I"):
+      sort.descending.toggle()
+      rebuildRows()
+    default:
+      mode = .table
+    }
+    return .none
+  }
+
+  public struct PortProblem: Error, Equatable { public var message: String }
+
+  /// Parses `3306, 5432` (commas and/or spaces); empty clears the filter.
+  public static func parsePorts(_ text: String) -> Result<[UInt16], PortProblem> {
+    var ports: [UInt16] = []
+    for part in text.split(whereSeparator: { $0 == "," || $0 == " " }) {
+      guard let p = UInt16(part), p > 0 else {
+        return .failure(PortProblem(message: "bad port '\(part)': use comma-separated ports 1-65535"))
+      }
+      if !ports.contains(p) { ports.append(p) }
+    }
+    return .success(ports)
+  }
+}
