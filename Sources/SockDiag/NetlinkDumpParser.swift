@@ -75,6 +75,29 @@ public enum NetlinkParseError: Error, Equatable, CustomStringConvertible {
 
 /// Parses the datagrams of one dump. Keep one parser per dump request: it remembers whether
 /// NLMSG_DONE was seen and whether any message carried NLM_F_DUMP_INTR.
+/// The nlmsghdr at `offset` of a received datagram, checked: at least a header's worth of bytes,
+/// and a length that covers the header and stays inside the datagram.
+struct NetlinkMessageHeader {
+  var length: Int
+  var type: UInt16
+  var flags: UInt16
+  var sequence: UInt32
+
+  init(in buffer: UnsafeRawBufferPointer, at offset: Int) throws {
+    let available = buffer.count - offset
+    guard available >= NetlinkConstants.headerSize else {
+      throw NetlinkParseError.truncatedHeader(offset: offset, available: available)
+    }
+    length = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    guard length >= NetlinkConstants.headerSize, length <= available else {
+      throw NetlinkParseError.badMessageLength(offset: offset, length: length, available: available)
+    }
+    type = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
+    flags = buffer.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self)
+    sequence = buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
+  }
+}
+
 public struct NetlinkDumpParser {
   /// When set, every message must carry this nlmsg_seq.
   public var expectedSequence: UInt32?
@@ -98,16 +121,8 @@ public struct NetlinkDumpParser {
     var offset = 0
     while offset < total && !done {
       let available = total - offset
-      guard available >= NetlinkConstants.headerSize else {
-        throw NetlinkParseError.truncatedHeader(offset: offset, available: available)
-      }
-      let length = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-      guard length >= NetlinkConstants.headerSize, length <= available else {
-        throw NetlinkParseError.badMessageLength(offset: offset, length: length, available: available)
-      }
-      let type = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
-      let flags = buffer.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self)
-      let sequence = buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
+      let header = try NetlinkMessageHeader(in: buffer, at: offset)
+      let (length, type, flags, sequence) = (header.length, header.type, header.flags, header.sequence)
       if let expected = expectedSequence, sequence != expected {
         throw NetlinkParseError.sequenceMismatch(expected: expected, got: sequence)
       }

@@ -107,15 +107,8 @@ public struct LookupReplyParser {
     var offset = 0
     while offset < total {
       let available = total - offset
-      guard available >= NetlinkConstants.headerSize else {
-        throw NetlinkParseError.truncatedHeader(offset: offset, available: available)
-      }
-      let length = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-      guard length >= NetlinkConstants.headerSize, length <= available else {
-        throw NetlinkParseError.badMessageLength(offset: offset, length: length, available: available)
-      }
-      let type = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
-      let sequence = buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
+      let header = try NetlinkMessageHeader(in: buffer, at: offset)
+      let (length, type, sequence) = (header.length, header.type, header.sequence)
       let index = Int(sequence &- firstSequence)
       guard index >= 0, index < count else {
         throw LookupMiss.unexpected("sequence \(sequence) outside \(firstSequence)+\(count)")
