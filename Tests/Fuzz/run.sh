@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs katop's libFuzzer targets. Everything goes into .build-fuzz/ (gitignored).
-#   Tests/Fuzz/run.sh                     all three targets, 600 s each, one after the other
-#   Tests/Fuzz/run.sh netlink proc        chosen targets (netlink, proc, theme)
+#   Tests/Fuzz/run.sh                     all four targets, 600 s each, one after the other
+#   Tests/Fuzz/run.sh netlink proc        chosen targets (netlink, lookup, proc, theme)
 #   FUZZ_SECONDS=60 Tests/Fuzz/run.sh     shorter runs
 #   FUZZ_BUILD_ONLY=1 Tests/Fuzz/run.sh   build and capture seeds only
 # Seeds are captured from this machine's kernel on every run (real sock_diag replies and
@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 OUT=.build-fuzz
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-600}
-TARGETS=${*:-netlink proc theme}
+TARGETS=${*:-netlink lookup proc theme}
 mkdir -p "$OUT/bin" "$OUT/seeds/theme" "$OUT/logs"
 MODEL=$(ls Sources/KatopModel/*.swift)
 FLAGS="-sanitize=fuzzer,address -parse-as-library -O -g"
@@ -30,6 +30,8 @@ build() {  # name, sources...
 wants() { case " $TARGETS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 wants netlink && build fuzz-netlink Tests/Fuzz/FuzzNetlinkDump.swift Tests/Fuzz/FuzzModelSupport.swift \
   Sources/SockDiag/NetlinkDumpParser.swift $MODEL
+wants lookup && build fuzz-lookup Tests/Fuzz/FuzzLookupReply.swift Tests/Fuzz/FuzzModelSupport.swift \
+  Sources/SockDiag/SocketLookup.swift Sources/SockDiag/InetDiagRequest.swift Sources/SockDiag/NetlinkDumpParser.swift $MODEL
 wants proc && build fuzz-proc Tests/Fuzz/FuzzProcNetTCP.swift Tests/Fuzz/FuzzModelSupport.swift \
   Sources/SockDiag/ProcNetTCPParser.swift Sources/SockDiag/NetlinkDumpParser.swift $MODEL
 wants theme && build fuzz-theme Tests/Fuzz/FuzzTheme.swift Sources/KatopUI/Theme.swift \
@@ -41,8 +43,10 @@ if [ ! -x "$OUT/bin/capture-seeds" ] || [ -n "$(find Tests/Fuzz/CaptureSeeds.swi
     Sources/SockDiag/InetDiagRequest.swift Sources/SockDiag/NetlinkDumpParser.swift $MODEL
 fi
 
-rm -rf "$OUT/seeds/netlink" "$OUT/seeds/proc"
+rm -rf "$OUT/seeds/netlink" "$OUT/seeds/proc" "$OUT/seeds/lookup"
 "$OUT/bin/capture-seeds" "$OUT/seeds"
+# Lookup replies have the dump replies' framing and messages: their seeds start from those.
+cp -r "$OUT/seeds/netlink" "$OUT/seeds/lookup"
 cp themes/*.theme "$OUT/seeds/theme/"
 [ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
 
