@@ -62,10 +62,18 @@ public struct CollectRequest: Hashable, Sendable {
   public var owners: Bool = true
   /// Read keepalive settings from the sockets themselves when permitted.
   public var socketOptions: Bool = true
-  public init(ports: [UInt16] = [], states: UInt32 = 0xFFFF_FFFF, owners: Bool = true, socketOptions: Bool = true) {
+  /// For a port-filtered request: refresh the sockets the last walk found by exact lookups,
+  /// walking again (to find new sockets) at least this often, in ms. nil: the collector's own
+  /// setting (`Collector.discoveryIntervalMs`). The TUI asks for 3x its refresh interval.
+  public var discoveryIntervalMs: UInt64?
+  public init(
+    ports: [UInt16] = [], states: UInt32 = 0xFFFF_FFFF, owners: Bool = true, socketOptions: Bool = true,
+    discoveryIntervalMs: UInt64? = nil
+  ) {
     self.ports = ports
     self.states = states
     self.owners = owners
     self.socketOptions = socketOptions
+    self.discoveryIntervalMs = discoveryIntervalMs
   }
 }

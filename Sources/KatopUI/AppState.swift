@@ -111,8 +111,14 @@ public struct AppState: Sendable {
   public var collectRequest: CollectRequest {
     var r = baseRequest
     r.ports = filter.ports
+    // New sockets are looked for every 3 refreshes when the base request asks for lookups at
+    // all; it follows the interval keys (docs/performance.md, round 4).
+    if r.discoveryIntervalMs != nil { r.discoveryIntervalMs = UInt64(AppState.discoveryRefreshes * intervalMs) }
     return r
   }
+
+  /// Refreshes per walk of a port-filtered table (the others look known sockets up).
+  public static let discoveryRefreshes = 3
 
   public var selectedRow: TableRow? {
     rows.indices.contains(selectedIndex) ? rows[selectedIndex] : nil

@@ -96,6 +96,7 @@ public final class Collector {
   public func invalidateOptionsCache() { optionsReader.invalidate() }
 
   public func collect(_ request: CollectRequest) throws -> Snapshot {
+    if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }
     var system = SystemInfo()
     system.hostname = hostname
     system.kernel = kernel

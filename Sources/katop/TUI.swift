@@ -15,13 +15,15 @@ extension Katop {
         FileHandle.standardError.write(Data("katop: warning: \(warning)\n".utf8))
       }
     }
+    // Port-filtered refreshes look up the sockets already known between walks; new connections
+    // show up at the next walk, every 3 refreshes (docs/performance.md, round 4). The header
+    // says so; AppState keeps the interval 3x the refresh interval as it changes.
+    var tuiRequest = request
+    tuiRequest.discoveryIntervalMs = UInt64(AppState.discoveryRefreshes * min(max(interval ?? 1000, 100), 60_000))
     let config = TUIConfig(
       ports: ports, riskyOnly: risky, states: Set(state), sort: sortOrder, intervalMs: interval ?? 1000,
-      profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: request)
+      profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
     let collector = Collector(source: source)
-    // Port-filtered refreshes look up the sockets already known between walks; new connections
-    // show up at the next walk (docs/performance.md, round 4). The header says so.
-    collector.discoveryIntervalMs = UInt64(3 * min(max(interval ?? 1000, 100), 60_000))
     let app = TUIApp(
       config: config, collect: { try collector.collect($0) },
       analyze: { Analyzer.analyze(releasing: &$0, profile: $1) })

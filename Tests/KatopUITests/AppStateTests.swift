@@ -209,6 +209,21 @@ final class AppStateTests: XCTestCase {
     XCTAssertEqual(state.handle(.function(10)), .quit)
   }
 
+  /// The lookups' discovery interval follows the refresh interval keys (3 refreshes per walk),
+  /// and stays off when the base request does not ask for lookups.
+  func testDiscoveryIntervalFollowsTheRefreshInterval() {
+    var state = AppState(
+      filter: ConnectionFilter(ports: [3306]), intervalMs: 1000, baseRequest: CollectRequest(discoveryIntervalMs: 1))
+    XCTAssertEqual(state.collectRequest.discoveryIntervalMs, 3000)
+    XCTAssertEqual(state.collectRequest.ports, [3306])
+    _ = state.handle(.char("+"))
+    XCTAssertEqual(state.collectRequest.discoveryIntervalMs, 6000)
+    _ = state.handle(.char("-"))
+    _ = state.handle(.char("-"))
+    XCTAssertEqual(state.collectRequest.discoveryIntervalMs, 1500)
+    XCTAssertNil(AppState(intervalMs: 1000).collectRequest.discoveryIntervalMs)
+  }
+
   func testScrollKeepsSelectionVisible() {
     var state = Fixtures.state(width: 80, height: 10)
     XCTAssertEqual(state.pageSize, 10 - 3 - 1 - 2)

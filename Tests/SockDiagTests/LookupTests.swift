@@ -144,6 +144,25 @@ final class LookupTests: XCTestCase {
     XCTAssertEqual(collector.lastCollectionKind, .walk)
   }
 
+  /// The TUI passes its discovery interval in each request (it follows the interval keys).
+  func testRequestCarriesTheDiscoveryInterval() throws {
+    let v4 = try LoopbackSockets()
+    defer { v4.closeAll() }
+    _ = try v4.connectPair()
+    let collector = Collector()
+    XCTAssertEqual(collector.discoveryIntervalMs, 0)
+    var request = CollectRequest(ports: [v4.port], owners: false, socketOptions: false, discoveryIntervalMs: 60_000)
+    _ = try collector.collect(request)
+    let looked = try collector.collect(request)
+    XCTAssertEqual(collector.lastCollectionKind, .lookups)
+    XCTAssertEqual(looked.system.discoveryIntervalMs, 60_000)
+    request.discoveryIntervalMs = 0  // e.g. lookups switched off: every collection walks
+    _ = try collector.collect(request)
+    XCTAssertEqual(collector.lastCollectionKind, .walk)
+    _ = try collector.collect(request)
+    XCTAssertEqual(collector.lastCollectionKind, .walk)
+  }
+
   func testWithoutDiscoveryIntervalEveryCollectionWalks() throws {
     let v4 = try LoopbackSockets()
     defer { v4.closeAll() }
