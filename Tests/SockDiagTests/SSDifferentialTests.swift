@@ -1,4 +1,5 @@
 import Foundation
+import CKatopNetlink
 import Glibc
 import KatopModel
 import XCTest
@@ -86,5 +87,44 @@ final class SSDifferentialTests: XCTestCase {
     XCTAssertTrue(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
     XCTAssertEqual(snapshot.sockets.filter { $0.timer == .keepalive }.count, 1000)
     XCTAssertEqual(snapshot.sockets.filter { $0.state == .closeWait }.count, 30)
+    try settingsAgreeWithGetsockopt(sockets)
+  }
+
+  /// The same sockets with settings (root): each one katop read matches getsockopt on this
+  /// process's own fd, and each one it did not read because the timers show keepalive off
+  /// (source "timer") really has SO_KEEPALIVE 0.
+  func settingsAgreeWithGetsockopt(_ sockets: LoopbackSockets) throws {
+    guard getuid() == 0 else { throw XCTSkip("reading socket options of a process needs root") }
+    var fdByInode: [UInt32: Int32] = [:]
+    for fd in sockets.fds {
+      var st = stat()
+      if fstat(fd, &st) == 0 { fdByInode[UInt32(truncatingIfNeeded: st.st_ino)] = fd }
+    }
+    func option(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32 {
+      var value: Int32 = -1
+      var length = socklen_t(MemoryLayout<Int32>.size)
+      return getsockopt(fd, level, name, &value, &length) == 0 ? value : -1
+    }
+    let snapshot = try Collector().collect(CollectRequest(ports: [sockets.port]))
+    var read = 0, knownOff = 0, wrong: [String] = []
+    let tcp = Int32(IPPROTO_TCP)
+    for record in snapshot.sockets where record.state != .listen {
+      guard let fd = fdByInode[record.inode] else { continue }
+      let keepalive = option(fd, SOL_SOCKET, SO_KEEPALIVE)
+      if let o = snapshot.options[record.inode] {
+        read += 1
+        let kernel = SocketOptions(
+          keepalive: keepalive != 0, idleSeconds: Int(option(fd, tcp, katop_TCP_KEEPIDLE)),
+          intervalSeconds: Int(option(fd, tcp, katop_TCP_KEEPINTVL)), probes: Int(option(fd, tcp, katop_TCP_KEEPCNT)),
+          userTimeoutMs: Int(option(fd, tcp, katop_TCP_USER_TIMEOUT)))
+        if o != kernel { wrong.append("\(record.local.port): katop \(o), getsockopt \(kernel)") }
+      } else if KeepaliveMath.state(for: record, options: nil, system: snapshot.system).source == .timer {
+        knownOff += 1
+        if keepalive != 0 { wrong.append("\(record.local.port): source timer but SO_KEEPALIVE \(keepalive)") }
+      }
+    }
+    XCTAssertTrue(wrong.isEmpty, "\(wrong.count) disagreements, first: \(wrong.prefix(3))")
+    XCTAssertEqual(read, 1000, "the 1000 keepalive clients are read")
+    XCTAssertGreaterThanOrEqual(knownOff, 4900, "the others are known off without a read")
   }
 }
