@@ -33,6 +33,16 @@ final class LookupRefresher {
   var memory: Memory?
   var discoveryMs: UInt64 = 0
   var lastKind = CollectionKind.walk
+  /// Lookup rounds that missed in a row. Some sets always miss: the kernel's lookup of a
+  /// listener in an SO_REUSEPORT group picks one member by a hash of the 4-tuple, so the others
+  /// answer ESTALE. After `missesBeforePause` such rounds lookups pause for `pauseMs` and every
+  /// collection walks, as without lookups (a missed round costs a batch *and* a walk).
+  var misses = 0
+  var pausedUntilMs: UInt64 = 0
+  static let missesBeforePause = 2
+  static let pauseMs: UInt64 = 30_000
+  /// Lookup rounds sent (tests).
+  private(set) var rounds = 0
   /// A sock_diag socket of the lookups' own: after a failed batch it is dropped, unread replies
   /// and all, without disturbing the dump socket.
   var netlink: SockDiagSocket?
@@ -55,8 +65,8 @@ final class LookupRefresher {
 
   /// The remembered walk's sockets when `request` may be answered by lookups at `nowMs`.
   func candidates(for request: CollectRequest, nowMs: UInt64, discoveryMs: UInt64) -> [SocketRecord]? {
-    guard discoveryMs > 0, let memory, memory.ports == request.ports, memory.states == request.states,
-      nowMs >= memory.walkedAtMs,
+    guard discoveryMs > 0, nowMs >= pausedUntilMs, let memory, memory.ports == request.ports,
+      memory.states == request.states, nowMs >= memory.walkedAtMs,
       nowMs - memory.walkedAtMs + LookupRefresher.slack(discoveryMs: discoveryMs) < discoveryMs
     else { return nil }
     return memory.sockets
@@ -66,6 +76,7 @@ final class LookupRefresher {
   /// throws LookupMiss / NetlinkParseError / CollectorError (the caller then walks). After a
   /// failure the netlink socket may hold unread replies: the caller must not reuse it.
   func lookUp(_ known: [SocketRecord], states: UInt32, fd: Int32) throws -> [SocketRecord] {
+    rounds += 1
     var fresh: [SocketRecord] = []
     fresh.reserveCapacity(known.count)
     var request: [UInt8] = []
@@ -145,6 +156,9 @@ extension Collector {
   /// How the last collection got its sockets (tests, diagnostics).
   public var lastCollectionKind: CollectionKind { lookupRefresher.lastKind }
 
+  /// Lookup rounds sent so far (tests, diagnostics).
+  public var lookupRounds: Int { lookupRefresher.rounds }
+
   /// The known sockets of `request`, freshly looked up, or nil: walk.
   func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
     let refresher = lookupRefresher
@@ -154,9 +168,16 @@ extension Collector {
     do {
       let socket = try refresher.netlink ?? SockDiagSocket()
       refresher.netlink = socket
-      return try refresher.lookUp(known, states: request.states, fd: socket.fd)
+      let fresh = try refresher.lookUp(known, states: request.states, fd: socket.fd)
+      refresher.misses = 0
+      return fresh
     } catch {
       refresher.netlink = nil  // may hold unread replies
+      refresher.misses += 1
+      if refresher.misses >= LookupRefresher.missesBeforePause {
+        refresher.misses = 0
+        refresher.pausedUntilMs = nowMs &+ LookupRefresher.pauseMs
+      }
       return nil
     }
   }
@@ -180,6 +201,9 @@ extension Collector {
         ? LookupRefresher.Memory(ports: request.ports, states: request.states, walkedAtMs: takenAtMs, sockets: sockets)
         : nil
     }
-    if refresher.memory != nil { system.discoveryIntervalMs = Int(refresher.discoveryMs) }
+    // While lookups pause every collection walks: nothing to say in the header.
+    if refresher.memory != nil && takenAtMs >= refresher.pausedUntilMs {
+      system.discoveryIntervalMs = Int(refresher.discoveryMs)
+    }
   }
 }

@@ -163,6 +163,52 @@ final class LookupTests: XCTestCase {
     XCTAssertEqual(collector.lastCollectionKind, .walk)
   }
 
+  /// Listeners sharing a port with SO_REUSEPORT: the kernel's lookup finds one member of the
+  /// group, the other answers ESTALE, so every round misses. After two missed rounds lookups
+  /// pause and collections walk without trying (and the header claims nothing).
+  func testReuseportListenersPauseLookups() throws {
+    var listeners: [Int32] = []
+    defer { for fd in listeners { close(fd) } }
+    var port: UInt16 = 0
+    for _ in 0..<2 {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      XCTAssertGreaterThanOrEqual(fd, 0)
+      listeners.append(fd)
+      var on: Int32 = 1
+      XCTAssertEqual(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size)), 0)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_port = port.bigEndian
+      address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+      let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+      XCTAssertEqual(bound, 0, String(cString: strerror(errno)))
+      XCTAssertEqual(listen(fd, 8), 0)
+      var actual = sockaddr_in()
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      _ = withUnsafeMutablePointer(to: &actual) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+      }
+      port = UInt16(bigEndian: actual.sin_port)
+    }
+    let collector = Collector()
+    collector.discoveryIntervalMs = 60_000
+    let request = CollectRequest(ports: [port], owners: false, socketOptions: false)
+    let first = try collector.collect(request)
+    XCTAssertEqual(first.sockets.filter { $0.state == .listen }.count, 2)
+    XCTAssertEqual(first.system.discoveryIntervalMs, 60_000, "a lookup-eligible walk")
+    _ = try collector.collect(request)  // round 1 misses: walk
+    XCTAssertEqual(collector.lastCollectionKind, .walk)
+    let paused = try collector.collect(request)  // round 2 misses: walk, lookups pause
+    XCTAssertEqual(collector.lastCollectionKind, .walk)
+    XCTAssertEqual(collector.lookupRounds, 2)
+    XCTAssertNil(paused.system.discoveryIntervalMs, "no 'new conns every' claim while paused")
+    _ = try collector.collect(request)
+    XCTAssertEqual(collector.lookupRounds, 2, "no lookup round while paused")
+    XCTAssertEqual(collector.lastCollectionKind, .walk)
+  }
+
   func testWithoutDiscoveryIntervalEveryCollectionWalks() throws {
     let v4 = try LoopbackSockets()
     defer { v4.closeAll() }
