@@ -44,12 +44,16 @@ public final class TUIApp {
   static let refreshCostFactor: UInt64 = 7
   let config: TUIConfig
   let worker: CollectionWorker
+  /// Reads one socket's settings for the detail page (nil: not offered).
+  let inspect: ((Connection) -> SocketOptions?)?
 
   public init(
     config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
-    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection]
+    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection],
+    inspect: ((Connection) -> SocketOptions?)? = nil
   ) {
     self.config = config
+    self.inspect = inspect
     self.worker = CollectionWorker(collect: collect, analyze: analyze)
   }
 
@@ -145,6 +149,12 @@ public final class TUIApp {
         dirty = true
       }
       state.setScreenSize(width: w, height: h)
+      // The detail page of a socket the collector skipped (keepalive off per the timers): read
+      // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
+      if let inspect, let c = state.wantsInspection {
+        state.inspection = Inspection(cookie: c.record.cookie, options: inspect(c))
+        dirty = true
+      }
       if dirty {
         renderer.render(state, into: &buffer)
         terminal.draw(buffer)

@@ -43,6 +43,16 @@ public struct SlowRefresh: Equatable, Sendable {
   }
 }
 
+/// One socket's own settings read for the detail page (`options` nil: could not be read).
+public struct Inspection: Equatable, Sendable {
+  public var cookie: UInt64
+  public var options: SocketOptions?
+  public init(cookie: UInt64, options: SocketOptions?) {
+    self.cookie = cookie
+    self.options = options
+  }
+}
+
 public struct AppState: Sendable {
   public static let intervalSteps = [250, 500, 1000, 2000, 3000, 5000, 10_000]
   /// How long new rows stay highlighted and closed rows linger.
@@ -76,6 +86,9 @@ public struct AppState: Sendable {
   /// Set by the run loop when refreshes are spaced wider than `intervalMs` because one refresh
   /// costs too much (docs/performance.md): the header shows both so the interval never lies.
   public var slowRefresh: SlowRefresh?
+  /// Settings read on demand for the detail view of a socket the collector did not read
+  /// (keepalive known off from the timers): set by the run loop, shown by the detail page.
+  public var inspection: Inspection?
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()
@@ -122,6 +135,15 @@ public struct AppState: Sendable {
 
   public var selectedRow: TableRow? {
     rows.indices.contains(selectedIndex) ? rows[selectedIndex] : nil
+  }
+
+  /// The connection whose settings the detail page would like read (keepalive known off from
+  /// the timers, so the collector skipped it, and an owner to read it through), once per row.
+  public var wantsInspection: Connection? {
+    guard mode == .detail, let c = selectedRow?.connection, c.keepalive.source == .timer, c.owner != nil,
+      inspection?.cookie != c.record.cookie
+    else { return nil }
+    return c
   }
 
   // MARK: data

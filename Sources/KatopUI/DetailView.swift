@@ -12,7 +12,7 @@ extension Renderer {
     let count: Int
     switch state.mode {
     case .help: count = helpLines(width: width).count
-    case .detail: count = state.selectedRow.map { detailLines($0, width: width).count } ?? 0
+    case .detail: count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection).count } ?? 0
     default: return 0
     }
     return max(0, count - max(1, area))
@@ -41,11 +41,27 @@ extension Renderer {
       renderPage(title: "No connection selected (Esc: back)", lines: [], scroll: 0, into: &screen, top: top, bottom: bottom)
       return
     }
-    let lines = detailLines(row, width: screen.width)
+    let lines = detailLines(row, width: screen.width, inspection: state.inspection)
     renderPage(title: "Connection details (Esc: back)", lines: lines, scroll: state.pageScroll, into: &screen, top: top, bottom: bottom)
   }
 
-  func detailLines(_ row: TableRow, width: Int) -> [Segments] {
+  /// The socket's own settings, read on demand for a socket whose keepalive the timers show off:
+  /// values that differ from the sysctls mean the application configured keepalive but never
+  /// turned SO_KEEPALIVE on (a classic bug), so they do nothing.
+  func inspectionLines(_ options: SocketOptions?, keepalive k: KeepaliveState, field: (String, String, Role) -> Void) {
+    guard let o = options else {
+      field("socket's own", "could not be read (process gone, fd closed, or not permitted)", .status)
+      return
+    }
+    field("socket's own", "\(o.idleSeconds)/\(o.intervalSeconds)/\(o.probes) (TCP_KEEPIDLE/INTVL/CNT, read now)", .detailValue)
+    if o.keepalive {
+      field("note", "SO_KEEPALIVE is on now: it was turned on after the last refresh", .keepaliveOn)
+    } else if o.idleSeconds != k.idleSeconds || o.intervalSeconds != k.intervalSeconds || o.probes != k.probes {
+      field("note", "keepalive is configured on this socket but SO_KEEPALIVE is off: these settings do nothing until the application sets SO_KEEPALIVE", .riskWarning)
+    }
+  }
+
+  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil) -> [Segments] {
     let c = row.connection, r = c.record, k = c.keepalive
     var out: [Segments] = []
     func field(_ label: String, _ value: String, _ role: Role = .detailValue) {
@@ -108,6 +124,9 @@ extension Renderer {
     field("keepalive idle", "\(k.idleSeconds)s (\(Format.duration(seconds: k.idleSeconds)))  TCP_KEEPIDLE\(assumed)")
     field("interval", "\(k.intervalSeconds)s  TCP_KEEPINTVL\(assumed)")
     field("probes", "\(k.probes)  TCP_KEEPCNT\(assumed)")
+    if k.source == .timer, let inspected = inspection, inspected.cookie == r.cookie {
+      inspectionLines(inspected.options, keepalive: k, field: field)
+    }
     if let ut = k.userTimeoutMs {
       field("user timeout", ut == 0 ? "unset (TCP_USER_TIMEOUT)" : Format.duration(ms: Int64(ut)) + " (TCP_USER_TIMEOUT)")
     } else {

@@ -146,3 +146,21 @@ final class SocketOptionsReader {
       probes: Int(count), userTimeoutMs: Int(userTimeout))
   }
 }
+
+/// Reads one socket's settings on demand, e.g. for the TUI's detail view of a socket whose
+/// keepalive the timers show off (the collector skips those): pidfd_open + pidfd_getfd + fstat
+/// (same inode) + getsockopt, ~10 syscalls. Stateless, so any thread may call it.
+public enum SocketInspector {
+  /// nil when the process is gone, the fd was closed or reused, or katop may not inspect it.
+  public static func options(owner: Owner, inode: UInt32) -> SocketOptions? {
+    guard inode != 0 else { return nil }
+    let pidfd = katop_pidfd_open(owner.pid, 0)
+    if pidfd < 0 { return nil }
+    defer { close(pidfd) }
+    let duplicate = katop_pidfd_getfd(pidfd, owner.fd, 0)
+    if duplicate < 0 { return nil }
+    defer { close(duplicate) }
+    return SocketOptionsReader.read(duplicate: duplicate, inode: inode)
+  }
+}
+

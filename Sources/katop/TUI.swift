@@ -26,7 +26,8 @@ extension Katop {
     let collector = Collector(source: source)
     let app = TUIApp(
       config: config, collect: { try collector.collect($0) },
-      analyze: { Analyzer.analyze(releasing: &$0, profile: $1) })
+      analyze: { Analyzer.analyze(releasing: &$0, profile: $1) },
+      inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

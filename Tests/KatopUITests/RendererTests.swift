@@ -187,4 +187,39 @@ final class RendererTests: XCTestCase {
     let wide = Fixtures.render(state, width: 120, height: 40).text(row: 1)
     XCTAssertTrue(wide.contains(" critical, ") && wide.contains(" warning, "), "|\(wide)|")
   }
+
+  /// A socket whose keepalive the timers show off is read once when its detail page opens: the
+  /// page shows its own settings and flags keepalive configured without SO_KEEPALIVE.
+  func testDetailInspectsAKnownOffSocketOnce() {
+    let c = Fixtures.connection(
+      cookie: 77, local: Fixtures.v4(10, 0, 1, 5, 40000), remote: Fixtures.v4(10, 0, 2, 10, 3306),
+      owner: (4242, "java"), idleMs: 200_000, keepalive: false, source: .timer)
+    var state = AppState()
+    state.apply(connections: [c], system: Fixtures.system, now: 10_000)
+    state.setScreenSize(width: 100, height: 40)
+    XCTAssertNil(state.wantsInspection, "only on the detail page")
+    _ = state.handle(.enter)
+    XCTAssertEqual(state.wantsInspection?.record.cookie, 77)
+    state.inspection = Inspection(
+      cookie: 77, options: SocketOptions(keepalive: false, idleSeconds: 60, intervalSeconds: 10, probes: 5, userTimeoutMs: 0))
+    XCTAssertNil(state.wantsInspection, "read once per row")
+    var text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
+    XCTAssertTrue(text.contains("off per the kernel's timers"), text)
+    XCTAssertTrue(text.contains("60/10/5 (TCP_KEEPIDLE/INTVL/CNT, read now)"), text)
+    XCTAssertTrue(text.contains("configured on this socket but SO_KEEPALIVE is off"), text)
+    // Same values as the sysctls: nothing configured, no warning.
+    state.inspection = Inspection(
+      cookie: 77, options: SocketOptions(keepalive: false, idleSeconds: 7200, intervalSeconds: 75, probes: 9, userTimeoutMs: 0))
+    text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
+    XCTAssertTrue(text.contains("7200/75/9 (TCP_KEEPIDLE/INTVL/CNT, read now)"), text)
+    XCTAssertFalse(text.contains("do nothing"), text)
+    state.inspection = Inspection(cookie: 77, options: nil)
+    text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
+    XCTAssertTrue(text.contains("could not be read"), text)
+    // A socket that was read by the collector is never inspected again.
+    var read = AppState()
+    read.apply(connections: Fixtures.connections, system: Fixtures.system, now: 10_000)
+    _ = read.handle(.enter)
+    XCTAssertNil(read.wantsInspection)
+  }
 }

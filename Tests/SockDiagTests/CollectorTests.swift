@@ -260,6 +260,32 @@ final class CollectorTests: XCTestCase {
     }
     XCTAssertEqual(clients.filter { $0.state == .closeWait }.count, 1)
   }
+
+  /// The on-demand read of one socket the collector skipped: keepalive configured without
+  /// SO_KEEPALIVE shows its own values; a wrong inode or a gone process reads nothing.
+  func testSocketInspectorReadsOneSkippedSocket() throws {
+    let sockets = try LoopbackSockets()
+    defer { sockets.closeAll() }
+    let pair = try sockets.connectPair()
+    let tcp = Int32(IPPROTO_TCP)
+    XCTAssertEqual(katop_setsockopt_int(pair.client, tcp, katop_TCP_KEEPIDLE, 60), 0)
+    XCTAssertEqual(katop_setsockopt_int(pair.client, tcp, katop_TCP_KEEPINTVL, 10), 0)
+    var st = stat()
+    XCTAssertEqual(fstat(pair.client, &st), 0)
+    let inode = UInt32(truncatingIfNeeded: st.st_ino)
+    let owner = Owner(pid: getpid(), command: "test", uid: getuid(), fd: pair.client)
+    let snapshot = try Collector().collect(CollectRequest(ports: [sockets.port]))
+    let record = try XCTUnwrap(snapshot.sockets.first { $0.inode == inode })
+    XCTAssertNil(snapshot.options[inode], "keepalive off per the timers: the collector skips it")
+    guard let read = SocketInspector.options(owner: owner, inode: inode) else {
+      throw XCTSkip("pidfd_getfd on this process is not permitted here (uid \(getuid()))")
+    }
+    XCTAssertEqual(read, SocketOptions(keepalive: false, idleSeconds: 60, intervalSeconds: 10, probes: 9, userTimeoutMs: 0))
+    XCTAssertEqual(KeepaliveMath.state(for: record, options: nil, system: snapshot.system).source, .timer)
+    XCTAssertNil(SocketInspector.options(owner: owner, inode: inode &+ 1), "another socket on that fd now")
+    XCTAssertNil(SocketInspector.options(owner: owner, inode: 0))
+    XCTAssertNil(SocketInspector.options(owner: Owner(pid: Int32.max, command: "gone", uid: 0, fd: 3), inode: inode))
+  }
 }
 
 /// Runs .build/<config>/katop-fixture (built next to the test bundle) until stop().
