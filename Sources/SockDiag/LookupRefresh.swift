@@ -46,18 +46,6 @@ final class LookupRefresher {
   /// A sock_diag socket of the lookups' own: after a failed batch it is dropped, unread replies
   /// and all, without disturbing the dump socket.
   var netlink: SockDiagSocket?
-  private var sequence: UInt32
-  private let buffer: UnsafeMutableRawBufferPointer
-
-  init() {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    // Far from SockDiagSocket's dump sequences (which start from the same clock's nanoseconds).
-    sequence = UInt32(truncatingIfNeeded: ts.tv_nsec) ^ 0x8000_0000
-    buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
-  }
-
-  deinit { buffer.deallocate() }
 
   /// Early by this much, a collection walks anyway: a refresh due exactly at the discovery
   /// interval must not slip to the next one because it ran a few ms early.
@@ -72,39 +60,17 @@ final class LookupRefresher {
     return memory.sockets
   }
 
-  /// Looks every socket in `known` up on `fd`. Returns the fresh records in the same order, or
-  /// throws LookupMiss / NetlinkParseError / CollectorError (the caller then walks). After a
-  /// failure the netlink socket may hold unread replies: the caller must not reuse it.
-  func lookUp(_ known: [SocketRecord], states: UInt32, fd: Int32) throws -> [SocketRecord] {
+  /// Looks every socket in `known` up on `socket`, in batches. Returns the fresh records in the
+  /// same order, or throws LookupMiss / NetlinkParseError / CollectorError (the caller then
+  /// walks). After a failure the socket may hold unread replies: the caller must not reuse it.
+  func lookUp(_ known: [SocketRecord], states: UInt32, socket: SockDiagSocket) throws -> [SocketRecord] {
     rounds += 1
     var fresh: [SocketRecord] = []
     fresh.reserveCapacity(known.count)
-    var request: [UInt8] = []
-    request.reserveCapacity(LookupRefresher.batchSize * 72)
     var start = 0
     while start < known.count {
       let batch = known[start..<min(start + LookupRefresher.batchSize, known.count)]
-      sequence &+= 1
-      let first = sequence
-      request.removeAll(keepingCapacity: true)
-      for (i, record) in batch.enumerated() {
-        InetDiagRequest.appendLookupRequest(of: record, sequence: first &+ UInt32(i), to: &request)
-      }
-      sequence &+= UInt32(batch.count)
-      try send(request, fd: fd)
-      var parser = LookupReplyParser(firstSequence: first, count: batch.count)
-      while !parser.complete {
-        // The kernel handles the requests inside send() (netlink_rcv_skb), so every reply is
-        // queued by now: nothing to wait for, and a missing reply is a miss, not a hang.
-        let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
-        if n < 0 {
-          if errno == EINTR { continue }
-          if errno == EAGAIN { throw LookupMiss.unexpected("\(batch.count - parser.answered) replies missing") }
-          throw CollectorError.netlinkReceive(errno: errno)
-        }
-        if n == 0 || n > buffer.count { throw LookupMiss.unexpected("datagram of \(n) bytes") }
-        try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-      }
+      let parser = try socket.lookUp(batch)
       for (i, old) in batch.enumerated() {
         guard let new = parser.records[i] else { throw LookupMiss.unexpected("no reply to lookup \(i)") }
         if let why = LookupRefresher.mismatch(old: old, new: new, states: states) {
@@ -128,18 +94,6 @@ final class LookupRefresher {
     if new.state != old.state { return "state \(old.state) -> \(new.state)" }
     if states & new.state.mask == 0 { return "state \(new.state) not requested" }
     return nil
-  }
-
-  private func send(_ request: [UInt8], fd: Int32) throws {
-    let sent = request.withUnsafeBytes { raw -> Int in
-      while true {
-        let n = Glibc.send(fd, raw.baseAddress, raw.count, 0)
-        if n < 0 && errno == EINTR { continue }
-        return n
-      }
-    }
-    if sent < 0 { throw CollectorError.netlinkSend(errno: errno) }
-    if sent != request.count { throw CollectorError.netlinkSend(errno: EMSGSIZE) }
   }
 }
 
@@ -166,9 +120,9 @@ extension Collector {
       return nil
     }
     do {
-      let socket = try refresher.netlink ?? SockDiagSocket()
+      let socket = try refresher.netlink ?? openNetlink()
       refresher.netlink = socket
-      let fresh = try refresher.lookUp(known, states: request.states, fd: socket.fd)
+      let fresh = try refresher.lookUp(known, states: request.states, socket: socket)
       refresher.misses = 0
       return fresh
     } catch {

@@ -16,6 +16,8 @@ final class SockDiagSocket {
   let fd: Int32
   private var sequence: UInt32
   private let buffer: UnsafeMutableRawBufferPointer
+  /// A batch of lookup requests (72 bytes each), reused from batch to batch.
+  private var lookupRequest: [UInt8] = []
   /// Test seam: stands in for recv(2). Gets the receive buffer and the dump's sequence number,
   /// returns the byte count written or -errno (kernel surprises: NLMSG_ERROR, ENOBUFS ...).
   var receiveOverride: ((UnsafeMutableRawBufferPointer, UInt32) -> Int)?
@@ -62,17 +64,48 @@ final class SockDiagSocket {
     return try run(request, family: family, into: &records)
   }
 
-  private func run(_ built: [UInt8], family: UInt8, into records: inout [SocketRecord]) throws -> Bool {
-    let request = requestOverride?(built) ?? built
+  /// Sends an exact lookup of every socket in `batch` (one request each, one send()) and reads
+  /// the replies. Returns the parser holding them, complete, or throws LookupMiss /
+  /// NetlinkParseError / CollectorError; after a failure the socket may hold unread replies.
+  func lookUp(_ batch: ArraySlice<SocketRecord>) throws -> LookupReplyParser {
+    let first = sequence &+ 1
+    sequence &+= UInt32(truncatingIfNeeded: batch.count)
+    lookupRequest.removeAll(keepingCapacity: true)
+    for (i, record) in batch.enumerated() {
+      InetDiagRequest.appendLookupRequest(of: record, sequence: first &+ UInt32(i), to: &lookupRequest)
+    }
+    try send(lookupRequest)
+    var parser = LookupReplyParser(firstSequence: first, count: batch.count)
+    while !parser.complete {
+      // The kernel handles the requests inside send() (netlink_rcv_skb), so every reply is
+      // queued by now: nothing to wait for, and a missing reply is a miss, not a hang.
+      let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+      if n < 0 {
+        if errno == EINTR { continue }
+        if errno == EAGAIN { throw LookupMiss.unexpected("\(batch.count - parser.answered) replies missing") }
+        throw CollectorError.netlinkReceive(errno: errno)
+      }
+      if n == 0 || n > buffer.count { throw LookupMiss.unexpected("datagram of \(n) bytes") }
+      try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+    return parser
+  }
+
+  /// send(2) of a whole request, retried on EINTR; a short send is EMSGSIZE.
+  private func send(_ request: [UInt8]) throws {
     let sent = request.withUnsafeBytes { raw -> Int in
       while true {
-        let n = send(fd, raw.baseAddress, raw.count, 0)
+        let n = Glibc.send(fd, raw.baseAddress, raw.count, 0)
         if n < 0 && errno == EINTR { continue }
         return n
       }
     }
     if sent < 0 { throw CollectorError.netlinkSend(errno: errno) }
     if sent != request.count { throw CollectorError.netlinkSend(errno: EMSGSIZE) }
+  }
+
+  private func run(_ built: [UInt8], family: UInt8, into records: inout [SocketRecord]) throws -> Bool {
+    try send(requestOverride?(built) ?? built)
 
     var parser = NetlinkDumpParser(expectedSequence: sequence)
     let truncFlag = Int32(MSG_TRUNC)

@@ -249,7 +249,7 @@ final class LookupTests: XCTestCase {
       guard setgid(65534) == 0, setuid(65534) == 0, getuid() != 0 else { _exit(3) }
       let refresher = LookupRefresher()
       guard let own = try? SockDiagSocket(),
-        let fresh = try? refresher.lookUp(records, states: 0xFFFF_FFFF, fd: own.fd)
+        let fresh = try? refresher.lookUp(records, states: 0xFFFF_FFFF, socket: own)
       else { _exit(1) }
       _exit(fresh.map(\.cookie) == records.map(\.cookie) ? 0 : 2)
     }
