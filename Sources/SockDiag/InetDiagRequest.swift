@@ -100,14 +100,22 @@ public enum InetDiagRequest {
     -> [UInt8]
   {
     message(type: NetlinkConstants.sockDiagByFamily, bodySize: NetlinkConstants.inetDiagReqV2Size, sequence: sequence, bytecode: bytecode) { bytes in
-      // struct inet_diag_req_v2
-      bytes.append(family)
-      bytes.append(NetlinkConstants.ipprotoTCP)
-      bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
-      bytes.append(0)  // pad
-      appendU32(&bytes, states)
+      appendReqV2Head(&bytes, family: family, states: states)
       bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
     }
+  }
+
+  /// idiag_ext asking for INET_DIAG_INFO (struct tcp_info).
+  static let extInfo = UInt8(1 << (NetlinkConstants.inetDiagInfo - 1))
+
+  /// The first 8 bytes of struct inet_diag_req_v2 (TCP, asking for INET_DIAG_INFO); the
+  /// inet_diag_sockid follows.
+  static func appendReqV2Head(_ bytes: inout [UInt8], family: UInt8, states: UInt32) {
+    bytes.append(family)
+    bytes.append(NetlinkConstants.ipprotoTCP)
+    bytes.append(extInfo)  // idiag_ext
+    bytes.append(0)  // pad
+    appendU32(&bytes, states)  // idiag_states
   }
 
   /// The single-walk request: nlmsghdr (type TCPDIAG_GETSOCK) + the v1 struct inet_diag_req
@@ -120,34 +128,53 @@ public enum InetDiagRequest {
       bytes.append(NetlinkConstants.afUnspec)  // idiag_family (the compat dump ignores it)
       bytes.append(0)  // idiag_src_len
       bytes.append(0)  // idiag_dst_len
-      bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
+      bytes.append(extInfo)  // idiag_ext
       bytes.append(contentsOf: repeatElement(0, count: 48))  // inet_diag_sockid: match anything
       appendU32(&bytes, states)
       appendU32(&bytes, 0)  // idiag_dbs
     }
   }
 
-  /// nlmsghdr (a dump request to the kernel) + the request body `writeBody` appends
-  /// (`bodySize` bytes) + the INET_DIAG_REQ_BYTECODE attribute when `bytecode` is not empty.
-  static func message(type: UInt16, bodySize: Int, sequence: UInt32, bytecode: [UInt8], writeBody: (inout [UInt8]) -> Void) -> [UInt8] {
-    let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
-    let length = NetlinkConstants.headerSize + bodySize + NetlinkConstants.align4(attributeLength)
+  /// nlmsghdr (a dump request to the kernel unless `flags` says otherwise) + the request body
+  /// `writeBody` appends (`bodySize` bytes) + the INET_DIAG_REQ_BYTECODE attribute when
+  /// `bytecode` is not empty.
+  static func message(
+    type: UInt16, flags: UInt16 = NetlinkConstants.flagRequest | NetlinkConstants.flagDump, bodySize: Int,
+    sequence: UInt32, bytecode: [UInt8], writeBody: (inout [UInt8]) -> Void
+  ) -> [UInt8] {
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(length)
+    bytes.reserveCapacity(messageLength(bodySize: bodySize, bytecode: bytecode))
+    appendMessage(
+      type: type, flags: flags, bodySize: bodySize, sequence: sequence, bytecode: bytecode, to: &bytes,
+      writeBody: writeBody)
+    return bytes
+  }
+
+  static func messageLength(bodySize: Int, bytecode: [UInt8]) -> Int {
+    let attributeLength = bytecode.isEmpty ? 0 : NetlinkConstants.rtattrHeaderSize + bytecode.count
+    return NetlinkConstants.headerSize + bodySize + NetlinkConstants.align4(attributeLength)
+  }
+
+  /// `message`, appended to `bytes` (several requests batched into one send()).
+  static func appendMessage(
+    type: UInt16, flags: UInt16, bodySize: Int, sequence: UInt32, bytecode: [UInt8], to bytes: inout [UInt8],
+    writeBody: (inout [UInt8]) -> Void
+  ) {
+    let length = messageLength(bodySize: bodySize, bytecode: bytecode)
+    let end = bytes.count + length
     // struct nlmsghdr
     appendU32(&bytes, UInt32(length))
     appendU16(&bytes, type)
-    appendU16(&bytes, NetlinkConstants.flagRequest | NetlinkConstants.flagDump)
+    appendU16(&bytes, flags)
     appendU32(&bytes, sequence)
     appendU32(&bytes, 0)  // nlmsg_pid: the kernel
     writeBody(&bytes)
-    if attributeLength > 0 {
-      appendU16(&bytes, UInt16(attributeLength))
+    if !bytecode.isEmpty {
+      appendU16(&bytes, UInt16(NetlinkConstants.rtattrHeaderSize + bytecode.count))
       appendU16(&bytes, NetlinkConstants.inetDiagReqBytecode)
       bytes.append(contentsOf: bytecode)
-      while bytes.count < length { bytes.append(0) }
+      while bytes.count < end { bytes.append(0) }
     }
-    return bytes
   }
 
   // Host byte order, as the kernel reads these fields.

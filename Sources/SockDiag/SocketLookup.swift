@@ -25,26 +25,20 @@ extension InetDiagRequest {
 
   /// Appends one lookup request (72 bytes) to `bytes`, for batching several into one send().
   public static func appendLookupRequest(of record: SocketRecord, sequence: UInt32, to bytes: inout [UInt8]) {
-    // struct nlmsghdr
-    appendU32(&bytes, UInt32(NetlinkConstants.headerSize + NetlinkConstants.inetDiagReqV2Size))
-    appendU16(&bytes, NetlinkConstants.sockDiagByFamily)
-    appendU16(&bytes, NetlinkConstants.flagRequest)
-    appendU32(&bytes, sequence)
-    appendU32(&bytes, 0)  // nlmsg_pid: the kernel
-    // struct inet_diag_req_v2
-    bytes.append(record.family)
-    bytes.append(NetlinkConstants.ipprotoTCP)
-    bytes.append(UInt8(1 << (NetlinkConstants.inetDiagInfo - 1)))  // idiag_ext
-    bytes.append(0)  // pad
-    appendU32(&bytes, 0xFFFF_FFFF)  // idiag_states
-    // struct inet_diag_sockid
-    appendBigEndianU16(&bytes, record.local.port)  // idiag_sport
-    appendBigEndianU16(&bytes, record.remote.port)  // idiag_dport
-    appendAddress(&bytes, record.local.address)  // idiag_src
-    appendAddress(&bytes, record.remote.address)  // idiag_dst
-    appendU32(&bytes, record.interface)  // idiag_if
-    appendU32(&bytes, UInt32(truncatingIfNeeded: record.cookie))  // idiag_cookie[0]
-    appendU32(&bytes, UInt32(truncatingIfNeeded: record.cookie >> 32))  // idiag_cookie[1]
+    appendMessage(
+      type: NetlinkConstants.sockDiagByFamily, flags: NetlinkConstants.flagRequest,
+      bodySize: NetlinkConstants.inetDiagReqV2Size, sequence: sequence, bytecode: [], to: &bytes
+    ) { bytes in
+      appendReqV2Head(&bytes, family: record.family, states: 0xFFFF_FFFF)
+      // struct inet_diag_sockid
+      appendBigEndianU16(&bytes, record.local.port)  // idiag_sport
+      appendBigEndianU16(&bytes, record.remote.port)  // idiag_dport
+      appendAddress(&bytes, record.local.address)  // idiag_src
+      appendAddress(&bytes, record.remote.address)  // idiag_dst
+      appendU32(&bytes, record.interface)  // idiag_if
+      appendU32(&bytes, UInt32(truncatingIfNeeded: record.cookie))  // idiag_cookie[0]
+      appendU32(&bytes, UInt32(truncatingIfNeeded: record.cookie >> 32))  // idiag_cookie[1]
+    }
   }
 
   @inline(__always) static func appendBigEndianU16(_ bytes: inout [UInt8], _ v: UInt16) {
