@@ -73,8 +73,6 @@ public enum NetlinkParseError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-/// Parses the datagrams of one dump. Keep one parser per dump request: it remembers whether
-/// NLMSG_DONE was seen and whether any message carried NLM_F_DUMP_INTR.
 /// The nlmsghdr at `offset` of a received datagram, checked: at least a header's worth of bytes,
 /// and a length that covers the header and stays inside the datagram.
 struct NetlinkMessageHeader {
@@ -96,8 +94,14 @@ struct NetlinkMessageHeader {
     flags = buffer.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self)
     sequence = buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
   }
+
+  /// The errno of an NLMSG_ERROR / NLMSG_DONE code (the kernel sends -errno; Int32.min, which
+  /// has no positive counterpart, reads as 0).
+  @inline(__always) static func errno(fromCode code: Int32) -> Int32 { code == Int32.min ? 0 : -code }
 }
 
+/// Parses the datagrams of one dump. Keep one parser per dump request: it remembers whether
+/// NLMSG_DONE was seen and whether any message carried NLM_F_DUMP_INTR.
 public struct NetlinkDumpParser {
   /// When set, every message must carry this nlmsg_seq.
   public var expectedSequence: UInt32?
@@ -134,7 +138,7 @@ public struct NetlinkDumpParser {
         // A dump may end with a negative errno in NLMSG_DONE's int payload.
         if payload.count >= 4 {
           let code = payload.loadUnaligned(fromByteOffset: 0, as: Int32.self)
-          if code < 0 { throw NetlinkParseError.kernelError(errno: code == Int32.min ? 0 : -code) }
+          if code < 0 { throw NetlinkParseError.kernelError(errno: NetlinkMessageHeader.errno(fromCode: code)) }
         }
         done = true
       case NetlinkConstants.nlmsgError:
@@ -142,16 +146,13 @@ public struct NetlinkDumpParser {
           throw NetlinkParseError.truncatedErrorMessage(offset: offset, length: length)
         }
         let code = payload.loadUnaligned(fromByteOffset: 0, as: Int32.self)
-        if code < 0 { throw NetlinkParseError.kernelError(errno: code == Int32.min ? 0 : -code) }
+        if code < 0 { throw NetlinkParseError.kernelError(errno: NetlinkMessageHeader.errno(fromCode: code)) }
         // error 0 is an ACK: nothing to do.
       case NetlinkConstants.sockDiagByFamily, NetlinkConstants.tcpDiagGetSock:
-        guard payload.count >= NetlinkConstants.inetDiagMsgSize else {
-          throw NetlinkParseError.truncatedSocketMessage(offset: offset, length: length)
-        }
+        // parseSocket checks the length (truncatedSocketMessage).
+        let record = try NetlinkDumpParser.parseSocket(payload, messageOffset: offset)
         socketMessages += 1
-        if let record = try NetlinkDumpParser.parseSocket(payload, messageOffset: offset) {
-          records.append(record)
-        }
+        if let record { records.append(record) }
       default:
         break  // NLMSG_NOOP, NLMSG_OVERRUN and anything newer: skip.
       }

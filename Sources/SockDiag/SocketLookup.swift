@@ -116,7 +116,7 @@ public struct LookupReplyParser {
         }
         let code = payload.loadUnaligned(fromByteOffset: 0, as: Int32.self)
         if code == 0 { throw LookupMiss.unexpected("ACK for lookup \(index)") }
-        throw LookupMiss.kernel(errno: code == Int32.min ? 0 : -code, index: index)
+        throw LookupMiss.kernel(errno: NetlinkMessageHeader.errno(fromCode: code), index: index)
       case NetlinkConstants.sockDiagByFamily:
         guard records[index] == nil else { throw LookupMiss.unexpected("second reply to lookup \(index)") }
         guard let record = try NetlinkDumpParser.parseSocket(payload, messageOffset: offset) else {
