@@ -56,8 +56,9 @@ final class SocketOptionsReader {
     // Sized up front: growing a 100k-entry table every refresh showed in the TUI's profile. The
     // cache is updated in place (a second 100k-entry table per refresh cost ~17 MB at 100k).
     var result: [UInt32: SocketOptions] = [:]
-    result.reserveCapacity(cache.count)
     let keep = keepsCache
+    // Without a cache (one-shot runs) it is empty: size for the sockets instead.
+    result.reserveCapacity(keep ? cache.count : sockets.count)
     generation &+= 1
     let thisCall = generation
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
@@ -65,11 +66,13 @@ final class SocketOptionsReader {
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
       if SocketOptionsReader.knownOff(socket) { continue }
       guard let owner = owners[socket.inode] else { continue }
-      if let entry = cache[socket.cookie], entry.inode == socket.inode {
+      // One hash of the cookie: the entry is read and marked through its index.
+      if let i = cache.index(forKey: socket.cookie), cache.values[i].inode == socket.inode {
+        let entry = cache.values[i]
         // Fresh, or stale but this call's re-read budget is spent: keep the cached values.
         if nowMs &- entry.readAtMs < ttlMs || refreshBudget <= 0 {
           result[socket.inode] = entry.options
-          if keep { cache[socket.cookie]?.seen = thisCall }
+          if keep { cache.values[i].seen = thisCall }
           continue
         }
         refreshBudget -= 1
