@@ -51,11 +51,12 @@ public final class Collector {
   let ownerScanner = OwnerScanner()
   let optionsReader = SocketOptionsReader()
   let lookupRefresher = LookupRefresher()
-  private let hostname: String
-  private let kernel: String
-  private let privileged: Bool
+  /// Host facts that do not change between collections (hostname, kernel, privileged).
+  private let baseSystem: SystemInfo
   /// Capacity hint: the previous dump's size.
   private var lastCount = 1024
+  /// The last unfiltered dump's size; until there was one, /proc/net/sockstat's estimate.
+  private var lastUnfilteredCount: Int?
   /// Opens the sock_diag socket; tests replace it to simulate a kernel without sock_diag.
   var openNetlink: () throws -> SockDiagSocket = { try SockDiagSocket() }
   /// The /proc/net/tcp and tcp6 files of the /proc source; tests point them at bad files.
@@ -87,9 +88,11 @@ public final class Collector {
     requestedSource = source
     activeSource = source ?? .netlink
     if source == .proc { fallbackNote = "source proc requested: using /proc/net/tcp, no tcp_info" }
-    hostname = SystemInfoReader.hostname()
-    kernel = SystemInfoReader.kernelRelease()
-    privileged = SystemInfoReader.privileged()
+    var base = SystemInfo()
+    base.hostname = SystemInfoReader.hostname()
+    base.kernel = SystemInfoReader.kernelRelease()
+    base.privileged = SystemInfoReader.privileged()
+    baseSystem = base
   }
 
   /// Forgets cached socket options (call after changing a socket's settings).
@@ -97,33 +100,37 @@ public final class Collector {
 
   public func collect(_ request: CollectRequest) throws -> Snapshot {
     if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }
-    var system = SystemInfo()
-    system.hostname = hostname
-    system.kernel = kernel
-    system.privileged = privileged
+    var system = baseSystem
     SystemInfoReader.readSettings(into: &system)
     let takenAt = SystemCalls.monotonicMs()
 
     var sockets: [SocketRecord] = []
-    var expected = lastCount
-    if request.ports.isEmpty { expected = max(expected, SystemInfoReader.tcpSocketEstimate()) }
-    expected += expected / 16 + 64
-    sockets.reserveCapacity(expected)
-    let lookedUp = activeSource == .netlink ? lookUpKnownSockets(request, nowMs: takenAt) : nil
-    if let lookedUp { sockets = lookedUp }
-    if activeSource == .netlink && lookedUp == nil {
-      do {
-        system.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &system.notes)
-      } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
-        let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
-        fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
-        activeSource = .proc
-        netlink = nil
-        sockets.removeAll(keepingCapacity: true)
+    var lookedUp = false
+    if activeSource == .netlink, let looked = lookUpKnownSockets(request, nowMs: takenAt) {
+      sockets = looked
+      lookedUp = true
+    } else {
+      var expected = lastCount
+      if request.ports.isEmpty {
+        expected = max(expected, lastUnfilteredCount ?? SystemInfoReader.tcpSocketEstimate())
       }
-    }
-    if activeSource == .proc {
-      try readProc(request, into: &sockets, notes: &system.notes)
+      expected += expected / 16 + 64
+      sockets.reserveCapacity(expected)
+      if activeSource == .netlink {
+        do {
+          system.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &system.notes)
+        } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
+          let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
+          fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
+          activeSource = .proc
+          netlink = nil
+          sockets.removeAll(keepingCapacity: true)
+        }
+      }
+      if activeSource == .proc {
+        try readProc(request, into: &sockets, notes: &system.notes)
+      }
+      if request.ports.isEmpty { lastUnfilteredCount = sockets.count }
     }
     lastCount = sockets.count
     system.source = activeSource
@@ -131,8 +138,8 @@ public final class Collector {
     if system.dumpInterrupted {
       system.notes.append("sock_diag dump interrupted (sockets changed meanwhile): list may be incomplete")
     }
-    noteCollection(request, sockets: sockets, lookedUp: lookedUp != nil, takenAtMs: takenAt, system: &system)
-    if !privileged {
+    noteCollection(request, sockets: sockets, lookedUp: lookedUp, takenAtMs: takenAt, system: &system)
+    if !system.privileged {
       system.notes.append(
         "not root: settings assumed from sysctls (*), some owners hidden: run as root")
     }
