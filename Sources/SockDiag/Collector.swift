@@ -78,12 +78,6 @@ public final class Collector {
     set { optionsReader.keepsCache = newValue }
   }
 
-  /// How long socket options read with pidfd_getfd are reused (by socket cookie), in ms.
-  public var optionsCacheTTLMs: UInt64 {
-    get { optionsReader.ttlMs }
-    set { optionsReader.ttlMs = newValue }
-  }
-
   public init(source: SocketSource? = nil) {
     requestedSource = source
     activeSource = source ?? .netlink
@@ -94,9 +88,6 @@ public final class Collector {
     base.privileged = SystemInfoReader.privileged()
     baseSystem = base
   }
-
-  /// Forgets cached socket options (call after changing a socket's settings).
-  public func invalidateOptionsCache() { optionsReader.invalidate() }
 
   public func collect(_ request: CollectRequest) throws -> Snapshot {
     if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }

@@ -52,7 +52,7 @@ final class LookupRefresher {
   static func slack(discoveryMs: UInt64) -> UInt64 { min(100, discoveryMs / 10) }
 
   /// The remembered walk's sockets when `request` may be answered by lookups at `nowMs`.
-  func candidates(for request: CollectRequest, nowMs: UInt64, discoveryMs: UInt64) -> [SocketRecord]? {
+  func candidates(for request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
     guard discoveryMs > 0, nowMs >= pausedUntilMs, let memory, memory.ports == request.ports,
       memory.states == request.states, nowMs >= memory.walkedAtMs,
       nowMs - memory.walkedAtMs + LookupRefresher.slack(discoveryMs: discoveryMs) < discoveryMs
@@ -116,7 +116,7 @@ extension Collector {
   /// The known sockets of `request`, freshly looked up, or nil: walk.
   func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
     let refresher = lookupRefresher
-    guard let known = refresher.candidates(for: request, nowMs: nowMs, discoveryMs: refresher.discoveryMs) else {
+    guard let known = refresher.candidates(for: request, nowMs: nowMs) else {
       return nil
     }
     do {

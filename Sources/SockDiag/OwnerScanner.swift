@@ -36,7 +36,7 @@ final class OwnerScanner {
     var inodes: [UInt32]
   }
 
-  private(set) var processes: [Int32: ProcessEntry] = [:]
+  private var processes: [Int32: ProcessEntry] = [:]
   private var ownerByInode: [UInt32: Owner] = [:]
   private var unresolvable: Set<UInt32> = []
   /// Statistics of the last call, for tests and the curious.
@@ -47,7 +47,7 @@ final class OwnerScanner {
 
   enum Pass { case none, incremental, full }
 
-  var fullPassIntervalMs: UInt64 = 30_000
+  static let fullPassIntervalMs: UInt64 = 30_000
   private var lastFullPassMs: UInt64?
 
   static let socketPrefix: [UInt8] = Array("socket:[".utf8)
@@ -71,7 +71,7 @@ final class OwnerScanner {
     rescan(wanted: wanted, full: false)
     lastPass = .incremental
     if cold { lastFullPassMs = nowMs }
-    if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= fullPassIntervalMs } ?? true) {
+    if hasUnknown(wanted) && (lastFullPassMs.map { nowMs &- $0 >= OwnerScanner.fullPassIntervalMs } ?? true) {
       rescan(wanted: wanted, full: true)
       lastPass = .full
       lastFullPassMs = nowMs

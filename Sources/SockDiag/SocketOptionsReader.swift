@@ -5,10 +5,11 @@
 // keep the socket alive). Needs ptrace rights over the owner (root / CAP_SYS_PTRACE); failures
 // (EPERM, ESRCH, EBADF ...) just leave the socket out.
 //
-// Cost: ~9 syscalls per socket; processes are read in parallel on up to Parallel.workerCount threads. Results are cached by socket cookie (plus inode) for `ttlMs`
-// (default 5 s), so a TUI refreshing every second re-reads each socket about every 5 s; at most
-// `maxRefreshPerCall` (2000) stale entries are re-read per call, so with 50k relevant sockets a
-// cycle takes ~25 s instead; settings rarely change, and `invalidate()` forgets everything (e.g. after katop itself changed a socket).
+// Cost: ~9 syscalls per socket; processes are read in parallel on up to Parallel.workerCount
+// threads. Results are cached by socket cookie (plus inode) for `ttlMs` (5 s), so a TUI
+// refreshing every second re-reads each socket about every 5 s; at most `maxRefreshPerCall`
+// (2000) stale entries are re-read per call, so with 50k relevant sockets a cycle takes ~25 s
+// instead: settings rarely change.
 
 import CKatopNetlink
 import Glibc
@@ -23,23 +24,19 @@ final class SocketOptionsReader {
     var seen: UInt32 = 0
   }
 
-  var ttlMs: UInt64 = 5000
+  static let ttlMs: UInt64 = 5000
   /// Stale cache entries re-read per call at most (new sockets are always read): 100k sockets
   /// would otherwise cost ~0.1 s of syscalls per second at a 5 s TTL (docs/performance.md).
-  var maxRefreshPerCall = 2000
+  static let maxRefreshPerCall = 2000
   private var cache: [UInt64: CacheEntry] = [:]
   private var generation: UInt32 = 0
   /// false (one-shot runs): no cache is built for a next call (~9 MB at 100k sockets).
   var keepsCache = true
-  /// Sockets read from the kernel (not the cache) by the last call.
-  private(set) var lastReadCount = 0
 
   /// States in which keepalive settings matter (not LISTEN, TIME_WAIT, SYN_RECV, CLOSE).
   static let relevantStates: UInt32 =
     TCPState.established.mask | TCPState.synSent.mask | TCPState.finWait1.mask
     | TCPState.finWait2.mask | TCPState.closeWait.mask | TCPState.lastAck.mask | TCPState.closing.mask
-
-  func invalidate() { cache.removeAll() }
 
   /// Keepalive known off without reading the socket: in a state where an SO_KEEPALIVE socket
   /// always has its keepalive timer pending, sock_diag reports no timer at all. Such sockets are
@@ -52,7 +49,6 @@ final class SocketOptionsReader {
   func options(for sockets: [SocketRecord], owners: [UInt32: Owner], nowMs: UInt64)
     -> [UInt32: SocketOptions]
   {
-    lastReadCount = 0
     // Sized up front: growing a 100k-entry table every refresh showed in the TUI's profile. The
     // cache is updated in place (a second 100k-entry table per refresh cost ~17 MB at 100k).
     var result: [UInt32: SocketOptions] = [:]
@@ -62,7 +58,7 @@ final class SocketOptionsReader {
     generation &+= 1
     let thisCall = generation
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
-    var refreshBudget = maxRefreshPerCall
+    var refreshBudget = SocketOptionsReader.maxRefreshPerCall
     for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
       if SocketOptionsReader.knownOff(socket) { continue }
       guard let owner = owners[socket.inode] else { continue }
@@ -70,7 +66,7 @@ final class SocketOptionsReader {
       if let i = cache.index(forKey: socket.cookie), cache.values[i].inode == socket.inode {
         let entry = cache.values[i]
         // Fresh, or stale but this call's re-read budget is spent: keep the cached values.
-        if nowMs &- entry.readAtMs < ttlMs || refreshBudget <= 0 {
+        if nowMs &- entry.readAtMs < SocketOptionsReader.ttlMs || refreshBudget <= 0 {
           result[socket.inode] = entry.options
           if keep { cache.values[i].seen = thisCall }
           continue
@@ -82,34 +78,29 @@ final class SocketOptionsReader {
     // One pidfd per process; processes are read in parallel, biggest first (docs/performance.md).
     let groups = pending.sorted { $0.value.count > $1.value.count }
     var found = [[(inode: UInt32, cookie: UInt64, options: SocketOptions)]](repeating: [], count: groups.count)
-    var reads = [Int](repeating: 0, count: groups.count)
     found.withUnsafeMutableBufferPointer { out in
-      reads.withUnsafeMutableBufferPointer { readCounts in
-        Parallel.forEach(count: groups.count) { _, i in
-          let (pid, targets) = groups[i]
-          let pidfd = katop_pidfd_open(pid, 0)
-          if pidfd < 0 { return false }  // ESRCH (gone), EPERM, ENOSYS: leave these out
-          defer { close(pidfd) }
-          var local: [(inode: UInt32, cookie: UInt64, options: SocketOptions)] = []
-          local.reserveCapacity(targets.count)
-          for target in targets {
-            let duplicate = katop_pidfd_getfd(pidfd, target.fd, 0)
-            if duplicate < 0 {
-              if errno == EPERM || errno == ESRCH { break }  // the whole process is off limits / gone
-              continue  // EBADF: the fd closed meanwhile
-            }
-            let options = SocketOptionsReader.read(duplicate: duplicate, inode: target.inode)
-            close(duplicate)
-            readCounts[i] += 1
-            guard let options else { continue }
-            local.append((target.inode, target.cookie, options))
+      Parallel.forEach(count: groups.count) { _, i in
+        let (pid, targets) = groups[i]
+        let pidfd = katop_pidfd_open(pid, 0)
+        if pidfd < 0 { return false }  // ESRCH (gone), EPERM, ENOSYS: leave these out
+        defer { close(pidfd) }
+        var local: [(inode: UInt32, cookie: UInt64, options: SocketOptions)] = []
+        local.reserveCapacity(targets.count)
+        for target in targets {
+          let duplicate = katop_pidfd_getfd(pidfd, target.fd, 0)
+          if duplicate < 0 {
+            if errno == EPERM || errno == ESRCH { break }  // the whole process is off limits / gone
+            continue  // EBADF: the fd closed meanwhile
           }
-          out[i] = local
-          return false
+          let options = SocketOptionsReader.read(duplicate: duplicate, inode: target.inode)
+          close(duplicate)
+          guard let options else { continue }
+          local.append((target.inode, target.cookie, options))
         }
+        out[i] = local
+        return false
       }
     }
-    lastReadCount = reads.reduce(0, +)
     for list in found {
       for item in list {
         result[item.inode] = item.options

@@ -51,11 +51,6 @@ enum SystemCalls {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  static func readInt(_ path: String) -> Int? {
-    guard let text = readString(path) else { return nil }
-    return Int(text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).first ?? "")
-  }
-
   static func monotonicMs() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -67,5 +62,4 @@ enum SystemCalls {
 struct Errno: Error, Equatable {
   var code: Int32
   init(_ code: Int32) { self.code = code }
-  var name: String { SystemCalls.errnoName(code) }
 }
