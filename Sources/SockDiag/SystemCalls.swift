@@ -27,11 +27,12 @@ enum SystemCalls {
 
   /// Whole contents of a /proc file, or the errno that stopped the read. seq_file hands out
   /// about a page per read(), so read into one reused chunk and append (geometric growth).
-  static func readFile(_ path: String, limit: Int = 256 << 20) -> Result<[UInt8], Errno> {
+  /// `chunkSize`: big for /proc/net/tcp (fewer read() calls), small for small files.
+  static func readFile(_ path: String, limit: Int = 256 << 20, chunkSize: Int = 128 * 1024) -> Result<[UInt8], Errno> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { return .failure(Errno(errno)) }
     defer { close(fd) }
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 * 1024, alignment: 8)
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
     defer { chunk.deallocate() }
     var bytes: [UInt8] = []
     while bytes.count < limit {
@@ -47,7 +48,8 @@ enum SystemCalls {
   }
 
   static func readString(_ path: String) -> String? {
-    guard case .success(let bytes) = readFile(path, limit: 1 << 20) else { return nil }
+    // Sysctls, /proc/net/netstat, sockstat, comm: a few KiB at most.
+    guard case .success(let bytes) = readFile(path, limit: 1 << 20, chunkSize: 16 * 1024) else { return nil }
     return String(decoding: bytes, as: UTF8.self)
   }
 

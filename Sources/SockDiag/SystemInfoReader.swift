@@ -48,9 +48,9 @@ enum SystemInfoReader {
     read("tcp_keepalive_probes", 0...255, &info.keepaliveProbes)
     read("tcp_retries2", 0...255, &info.tcpRetries2)
     if let netstat = SystemCalls.readString(procRoot + "/net/netstat") {
-      let counters = tcpExtCounters(netstat)
-      info.keepaliveProbesSent = counters["TCPKeepAlive"]
-      info.abortOnTimeout = counters["TCPAbortOnTimeout"]
+      let counters = tcpExtCounters(netstat, ["TCPKeepAlive", "TCPAbortOnTimeout"])
+      info.keepaliveProbesSent = counters[0]
+      info.abortOnTimeout = counters[1]
     }
   }
 
@@ -99,17 +99,22 @@ enum SystemInfoReader {
     return (fallback, "ignoring \(name): \(why); assuming \(fallback)")
   }
 
-  /// The TcpExt name line and value line of /proc/net/netstat, zipped.
-  static func tcpExtCounters(_ text: String) -> [String: UInt64] {
-    let lines = text.split(separator: "\n").filter { $0.hasPrefix("TcpExt:") }
-    guard lines.count >= 2 else { return [:] }
-    let names = lines[0].split(separator: " ").dropFirst()
-    let values = lines[1].split(separator: " ").dropFirst()
-    var result: [String: UInt64] = [:]
-    for (name, value) in zip(names, values) {
-      if let v = UInt64(value) { result[String(name)] = v }
+  /// The values of the TcpExt counters `names` (same order; nil when missing or not a number),
+  /// from /proc/net/netstat's TcpExt name line and value line: each name's position in the
+  /// first picks its value in the second.
+  static func tcpExtCounters(_ text: String, _ names: [String]) -> [UInt64?] {
+    var tcpExt: [Substring] = []
+    for line in text.split(separator: "\n") where line.hasPrefix("TcpExt:") {
+      tcpExt.append(line)
+      if tcpExt.count == 2 { break }
     }
-    return result
+    guard tcpExt.count == 2 else { return names.map { _ in nil } }
+    let header = tcpExt[0].split(separator: " ")
+    let values = tcpExt[1].split(separator: " ")
+    return names.map { name in
+      guard let i = header.firstIndex(where: { $0 == name }), i > 0, i < values.count else { return nil }
+      return UInt64(values[i])
+    }
   }
 }
 
