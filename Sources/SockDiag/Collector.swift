@@ -12,7 +12,7 @@ public enum CollectorError: Error, CustomStringConvertible {
   case kernel(errno: Int32, family: UInt8)
   case malformedReply(String)
   case procRead(path: String, errno: Int32)
-  case procParse(String)
+  case procParse(path: String, why: String)
 
   public var description: String {
     switch self {
@@ -27,7 +27,7 @@ public enum CollectorError: Error, CustomStringConvertible {
       return "kernel refused the \(name)sock_diag dump (\(SystemCalls.errnoName(e)))"
     case .malformedReply(let why): return "malformed sock_diag reply: \(why)"
     case .procRead(let path, let e): return "cannot read \(path) (\(SystemCalls.errnoName(e)))"
-    case .procParse(let why): return "cannot parse /proc/net/tcp: \(why)"
+    case .procParse(let path, let why): return "cannot parse \(path): \(why)"
     }
   }
 
@@ -297,7 +297,7 @@ public final class Collector {
         do {
           try ProcNetTCPParser.parse(bytes[...], states: request.states, into: &sockets)
         } catch let error as ProcParseError {
-          throw CollectorError.procParse("\(path): \(error.description)")
+          throw CollectorError.procParse(path: path, why: error.description)
         }
       }
     }

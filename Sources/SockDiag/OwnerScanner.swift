@@ -76,7 +76,7 @@ final class OwnerScanner {
       lastPass = .full
       lastFullPassMs = nowMs
     }
-    unresolvable = Set(wanted.filter { ownerByInode[$0] == nil })
+    unresolvable = wanted.filter { ownerByInode[$0] == nil }
     return ownerByInode  // a rescan keeps the owners of wanted inodes only
   }
 
@@ -116,26 +116,22 @@ final class OwnerScanner {
     var order = Array(pids.indices)
     order.sort { stopEarly ? sizes[$0] < sizes[$1] : sizes[$0] > sizes[$1] }
     var results = [ProcessEntry?](repeating: nil, count: pids.count)
-    var workerStats = [(readlinks: Int, hits: Int)](repeating: (0, 0), count: Parallel.workerCount)
     let found = FoundInodes()
+    let scratch = (0..<Parallel.workerCount).map { _ in FdScanner() }
     results.withUnsafeMutableBufferPointer { out in
-      workerStats.withUnsafeMutableBufferPointer { stats in
-        let scratch = (0..<Parallel.workerCount).map { _ in FdScanner() }
-        Parallel.forEach(count: order.count) { worker, k in
-          let i = order[k]
-          let prior = full ? nil : previous[pids[i]]
-          let process = scratch[worker].scan(pid: pids[i], prior: prior, wanted: wanted)
-          out[i] = process
-          stats[worker].readlinks = scratch[worker].readlinks
-          stats[worker].hits = scratch[worker].hits
-          guard stopEarly, let process else { return false }
-          return found.add(process.inodes, wanted: wanted)
-        }
+      Parallel.forEach(count: order.count) { worker, k in
+        let i = order[k]
+        let prior = full ? nil : previous[pids[i]]
+        let process = scratch[worker].scan(pid: pids[i], prior: prior, wanted: wanted)
+        out[i] = process
+        guard stopEarly, let process else { return false }
+        return found.add(process.inodes, wanted: wanted)
       }
     }
-    for s in workerStats {
-      readlinkCount += s.readlinks
-      cachedSocketHits += s.hits
+    // Each worker's scanner counted its own readlinks and cache hits.
+    for scanner in scratch {
+      readlinkCount += scanner.readlinks
+      cachedSocketHits += scanner.hits
     }
     // Owners in /proc order: the first process (and its lowest fd) holding an inode wins.
     var newProcesses: [Int32: ProcessEntry] = [:]
