@@ -58,21 +58,29 @@ public enum RiskRules {
     evaluate(c, profile: profile, profileIndex: RiskText.profileIndex(profile), systemKeepaliveTime: system?.keepaliveTime)
   }
 
-  /// The most severe risk that `evaluate` would return, without building the list. `profileIndex`
-  /// is `RiskText.profileIndex(profile)`, looked up once per table (nil: texts are stored).
+  /// Runs every rule on `c` in the order of `all` and hands each risk that fires to `body`: the
+  /// one list of checks `evaluate` and `worstSeverity` share. `profileIndex` is
+  /// `RiskText.profileIndex(profile)`, looked up once per table (nil: texts are stored).
+  static func forEachRisk(
+    _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?,
+    _ body: (Risk) -> Void
+  ) {
+    if let r = checkNoKeepalive(c, profile, profileIndex) { body(r) }
+    if let r = checkKeepaliveTooSlow(c, profile, profileIndex, systemKeepaliveTime) { body(r) }
+    if let r = checkProbesUnanswered(c) { body(r) }
+    if let r = checkRetransmitting(c) { body(r) }
+    if let r = checkZeroWindow(c) { body(r) }
+    if let r = checkCloseWait(c) { body(r) }
+  }
+
+  /// The most severe risk that `evaluate` would return, without building the list.
   static func worstSeverity(
     _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?
   ) -> Severity? {
     var worst: Severity?
-    func note(_ r: Risk?) {
-      if let s = r?.severity, worst.map({ s > $0 }) ?? true { worst = s }
+    forEachRisk(c, profile: profile, profileIndex: profileIndex, systemKeepaliveTime: systemKeepaliveTime) { r in
+      if worst.map({ r.severity > $0 }) ?? true { worst = r.severity }
     }
-    note(checkNoKeepalive(c, profile, profileIndex))
-    note(checkKeepaliveTooSlow(c, profile, profileIndex, systemKeepaliveTime))
-    note(checkProbesUnanswered(c))
-    note(checkRetransmitting(c))
-    note(checkZeroWindow(c))
-    note(checkCloseWait(c))
     return worst
   }
 
@@ -80,12 +88,9 @@ public enum RiskRules {
     _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?
   ) -> [Risk] {
     var risks: [Risk] = []  // empty arrays do not allocate: most rows stay that way
-    if let r = checkNoKeepalive(c, profile, profileIndex) { risks.append(r) }
-    if let r = checkKeepaliveTooSlow(c, profile, profileIndex, systemKeepaliveTime) { risks.append(r) }
-    if let r = checkProbesUnanswered(c) { risks.append(r) }
-    if let r = checkRetransmitting(c) { risks.append(r) }
-    if let r = checkZeroWindow(c) { risks.append(r) }
-    if let r = checkCloseWait(c) { risks.append(r) }
+    forEachRisk(c, profile: profile, profileIndex: profileIndex, systemKeepaliveTime: systemKeepaliveTime) {
+      risks.append($0)
+    }
     // Stable insertion sort by severity only, in place (at most six elements, no extra arrays).
     for i in risks.indices.dropFirst() {
       var j = i
