@@ -4,13 +4,7 @@ import Glibc
 public enum Analyzer {
   /// Builds one Connection per socket, in snapshot order. Mini-sockets (inode 0) get no owner.
   public static func analyze(_ snapshot: Snapshot, profile: MiddleboxProfile) -> [Connection] {
-    var out: [Connection] = []
-    out.reserveCapacity(snapshot.sockets.count)
-    let index = RiskText.profileIndex(profile)
-    for record in snapshot.sockets {
-      out.append(analyze(record, snapshot: snapshot, profile: profile, profileIndex: index))
-    }
-    return out
+    analyze(snapshot, profile: profile, workers: 1)
   }
 
   /// Like `analyze(_:profile:)` for a snapshot that is not needed afterwards (`snapshot.sockets`
@@ -52,10 +46,7 @@ public enum Analyzer {
     return out
   }
 
-  public static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile) -> Connection {
-    analyze(record, snapshot: snapshot, profile: profile, profileIndex: RiskText.profileIndex(profile))
-  }
-
+  /// One row; `profileIndex`: `RiskText.profileIndex(profile)`, looked up once per table.
   static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile, profileIndex: UInt8?) -> Connection {
     let owner = record.inode == 0 ? nil : snapshot.owners[record.inode]
     let options = record.inode == 0 ? nil : snapshot.options[record.inode]
