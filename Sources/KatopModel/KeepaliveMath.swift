@@ -48,7 +48,9 @@ public enum KeepaliveMath {
     }
   }
 
-  static func expiresMs(_ r: SocketRecord) -> Int64 {
+  /// Milliseconds until the socket's kernel timer fires, with an overdue timer (reported by old
+  /// kernels as a huge unsigned value) shown as 0: what every timer text shows.
+  public static func expiresMs(_ r: SocketRecord) -> Int64 {
     r.timerExpiresMs > overdueTimerLimitMs ? 0 : Int64(r.timerExpiresMs)
   }
 
