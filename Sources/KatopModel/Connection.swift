@@ -200,12 +200,8 @@ public struct Connection: Sendable {
 
   /// Sets the risks to the rules' verdict for `profile` and `system` without storing them: they
   /// are evaluated again when read. A profile that cannot be recorded compactly (a name not among
-  /// the built-in ones and `custom`) gets its risks stored.
-  public mutating func evaluateRisks(profile: MiddleboxProfile, system: SystemInfo?) {
-    evaluateRisks(profile: profile, index: RiskText.profileIndex(profile), system: system)
-  }
-
-  /// `index`: `RiskText.profileIndex(profile)`, looked up once per table by `Analyzer`.
+  /// the built-in ones and `custom`) gets its risks stored. `index`:
+  /// `RiskText.profileIndex(profile)`, looked up once per table by `Analyzer`.
   mutating func evaluateRisks(profile: MiddleboxProfile, index: UInt8?, system: SystemInfo?) {
     guard let index, let timeout = Int32(exactly: profile.idleTimeoutSeconds) else {
       risks = RiskRules.evaluate(self, profile: profile, profileIndex: index, systemKeepaliveTime: system?.keepaliveTime)
