@@ -50,9 +50,9 @@ public enum Analyzer {
   static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile, profileIndex: UInt8?) -> Connection {
     let owner = record.inode == 0 ? nil : snapshot.owners[record.inode]
     let options = record.inode == 0 ? nil : snapshot.options[record.inode]
-    let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system)
-    var c = Connection(
-      record: record, owner: owner, keepalive: keepalive, idleMs: KeepaliveMath.idleMs(record), risks: [])
+    let idleMs = KeepaliveMath.idleMs(record)
+    let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system, idleMs: idleMs)
+    var c = Connection(record: record, owner: owner, keepalive: keepalive, idleMs: idleMs, risks: [])
     c.evaluateRisks(profile: profile, index: profileIndex, system: snapshot.system)
     return c
   }
