@@ -4,13 +4,7 @@ import Glibc
 public enum Analyzer {
   /// Builds one Connection per socket, in snapshot order. Mini-sockets (inode 0) get no owner.
   public static func analyze(_ snapshot: Snapshot, profile: MiddleboxProfile) -> [Connection] {
-    var out: [Connection] = []
-    out.reserveCapacity(snapshot.sockets.count)
-    let index = RiskText.profileIndex(profile)
-    for record in snapshot.sockets {
-      out.append(analyze(record, snapshot: snapshot, profile: profile, profileIndex: index))
-    }
-    return out
+    analyze(snapshot, profile: profile, workers: 1)
   }
 
   /// Like `analyze(_:profile:)` for a snapshot that is not needed afterwards (`snapshot.sockets`
@@ -52,16 +46,13 @@ public enum Analyzer {
     return out
   }
 
-  public static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile) -> Connection {
-    analyze(record, snapshot: snapshot, profile: profile, profileIndex: RiskText.profileIndex(profile))
-  }
-
+  /// One row; `profileIndex`: `RiskText.profileIndex(profile)`, looked up once per table.
   static func analyze(_ record: SocketRecord, snapshot: Snapshot, profile: MiddleboxProfile, profileIndex: UInt8?) -> Connection {
     let owner = record.inode == 0 ? nil : snapshot.owners[record.inode]
     let options = record.inode == 0 ? nil : snapshot.options[record.inode]
-    let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system)
-    var c = Connection(
-      record: record, owner: owner, keepalive: keepalive, idleMs: KeepaliveMath.idleMs(record), risks: [])
+    let idleMs = KeepaliveMath.idleMs(record)
+    let keepalive = KeepaliveMath.state(for: record, options: options, system: snapshot.system, idleMs: idleMs)
+    var c = Connection(record: record, owner: owner, keepalive: keepalive, idleMs: idleMs, risks: [])
     c.evaluateRisks(profile: profile, index: profileIndex, system: snapshot.system)
     return c
   }

@@ -178,7 +178,8 @@ public struct Connection: Sendable {
     get {
       guard riskBasis.evaluated else { return storedRisks }
       return RiskRules.evaluate(
-        self, profile: riskProfile, systemKeepaliveTime: riskBasis.keepidleIsSystemTime ? keepalive.idleSeconds : nil)
+        self, profile: riskProfile, profileIndex: riskProfileIndex,
+        systemKeepaliveTime: riskBasis.keepidleIsSystemTime ? keepalive.idleSeconds : nil)
     }
     set {
       storedRisks = newValue
@@ -199,15 +200,11 @@ public struct Connection: Sendable {
 
   /// Sets the risks to the rules' verdict for `profile` and `system` without storing them: they
   /// are evaluated again when read. A profile that cannot be recorded compactly (a name not among
-  /// the built-in ones and `custom`) gets its risks stored.
-  public mutating func evaluateRisks(profile: MiddleboxProfile, system: SystemInfo?) {
-    evaluateRisks(profile: profile, index: RiskText.profileIndex(profile), system: system)
-  }
-
-  /// `index`: `RiskText.profileIndex(profile)`, looked up once per table by `Analyzer`.
+  /// the built-in ones and `custom`) gets its risks stored. `index`:
+  /// `RiskText.profileIndex(profile)`, looked up once per table by `Analyzer`.
   mutating func evaluateRisks(profile: MiddleboxProfile, index: UInt8?, system: SystemInfo?) {
     guard let index, let timeout = Int32(exactly: profile.idleTimeoutSeconds) else {
-      risks = RiskRules.evaluate(self, profile: profile, system: system)
+      risks = RiskRules.evaluate(self, profile: profile, profileIndex: index, systemKeepaliveTime: system?.keepaliveTime)
       return
     }
     let systemTime = system?.keepaliveTime
@@ -216,7 +213,7 @@ public struct Connection: Sendable {
     riskProfileTimeout = timeout
     riskBasis = RiskBasis(
       evaluated: true, keepidleIsSystemTime: systemTime == keepalive.idleSeconds,
-      worst: RiskRules.worstSeverity(self, profile: profile, systemKeepaliveTime: systemTime))
+      worst: RiskRules.worstSeverity(self, profile: profile, profileIndex: index, systemKeepaliveTime: systemTime))
   }
 
   /// The profile recorded by `evaluateRisks` (only the name and timeout matter to the rules).

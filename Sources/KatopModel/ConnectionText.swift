@@ -56,7 +56,7 @@ public enum ConnectionText {
 
   /// Risk ids, most severe first, comma-separated; `-` when none.
   public static func risks(_ c: Connection) -> String {
-    c.risks.isEmpty ? "-" : c.risks.map(\.id).joined(separator: ",")
+    c.hasRisks ? c.risks.map(\.id).joined(separator: ",") : "-"
   }
 
   /// Replaces control characters (C0, DEL, C1) with `?` so a hostile command name cannot move

@@ -76,7 +76,7 @@ public enum FixAdvisor {
     return nil
   }
 
-  /// The owner's own keepalive setting, with values from `r`; nil for unrecognised commands.
+  /// The setting `app` itself offers for keepalive, with values from `r`.
   public static func applicationSetting(_ app: Application, _ r: KeepaliveRecommendation) -> String {
     let i = r.idleSeconds, v = r.intervalSeconds, n = r.probes
     switch app {
@@ -129,10 +129,6 @@ public enum FixAdvisor {
   }
 
   /// Keepalive is off: it has to be turned on by the application (a sysctl cannot).
-  public static func enableKeepalive(owner: Owner?, profile: MiddleboxProfile) -> String {
-    enableKeepalive(RiskOwner(owner), timeoutSeconds: profile.idleTimeoutSeconds)
-  }
-
   static func enableKeepalive(_ owner: RiskOwner, timeoutSeconds: Int) -> String {
     let r = recommended(timeoutSeconds: timeoutSeconds)
     if let command = owner.command, let app = application(command: command) {
@@ -141,16 +137,9 @@ public enum FixAdvisor {
     return "enable keepalive in \(ownerName(owner)): \(setsockoptText(r)) (sysctls alone do not enable it)"
   }
 
-  /// Keepalive is on but its first probe comes too late.
-  public static func shortenKeepidle(owner: Owner?, keepalive: KeepaliveState, system: SystemInfo?, profile: MiddleboxProfile) -> String {
-    let fromSystem =
-      keepalive.source == .system || (system.map { keepalive.idleSeconds == $0.keepaliveTime } ?? false)
-    return shortenKeepidle(
-      RiskOwner(owner), keepidleSeconds: keepalive.idleSeconds, fromSystem: fromSystem,
-      timeoutSeconds: profile.idleTimeoutSeconds)
-  }
-
-  /// `fromSystem`: the keepidle is (or equals) the tcp_keepalive_time sysctl.
+  /// Keepalive is on but its first probe comes too late. `fromSystem`: the keepidle is (or
+  /// equals) the tcp_keepalive_time sysctl. The application's setting and the second part never
+  /// coincide, so they are joined as they are.
   static func shortenKeepidle(_ owner: RiskOwner, keepidleSeconds: Int, fromSystem: Bool, timeoutSeconds: Int) -> String {
     let r = recommended(timeoutSeconds: timeoutSeconds)
     var parts: [String] = []
@@ -160,18 +149,13 @@ public enum FixAdvisor {
     } else {
       parts.append("\(ownerName(owner)) sets TCP_KEEPIDLE=\(keepidleSeconds) itself: \(setsockoptText(r))")
     }
-    var seen = Set<String>()
-    return parts.filter { seen.insert($0).inserted }.joined(separator: "; or ")
+    return parts.joined(separator: "; or ")
   }
-
-  public static func closeWait(owner: Owner?) -> String { closeWait(RiskOwner(owner)) }
 
   static func closeWait(_ owner: RiskOwner) -> String {
     "\(ownerName(owner)) must close() this socket: the peer has closed its side;"
       + " look for a connection leaked by a pool or an error path that skips close"
   }
-
-  public static func probesUnanswered(owner: Owner?) -> String { probesUnanswered(RiskOwner(owner)) }
 
   static func probesUnanswered(_ owner: RiskOwner) -> String {
     "check that the peer host and the path to it are up; a middlebox that already forgot the flow"
@@ -185,8 +169,6 @@ public enum FixAdvisor {
       : "set TCP_USER_TIMEOUT (ms) to give up sooner than tcp_retries2"
     return "check the peer and the path (packet loss, a firewall or NAT that forgot the flow); \(bound)"
   }
-
-  public static func zeroWindow(owner: Owner?) -> String { zeroWindow(RiskOwner(owner)) }
 
   static func zeroWindow(_ owner: RiskOwner) -> String {
     "the peer application is not reading its socket: find why it stalls; \(ownerName(owner)) should bound"

@@ -8,10 +8,9 @@ public enum Format {
     case .v4(let b0, let b1, let b2, let b3):
       return "\(b0).\(b1).\(b2).\(b3)"
     case .v6(let hi, let lo):
-      var groups = [UInt16](repeating: 0, count: 8)
-      for i in 0..<4 {
-        groups[i] = UInt16(truncatingIfNeeded: hi >> (48 - 16 * UInt64(i)))
-        groups[i + 4] = UInt16(truncatingIfNeeded: lo >> (48 - 16 * UInt64(i)))
+      // Group i of the eight 16-bit groups, read from the two halves (no array per address).
+      func group(_ i: Int) -> UInt16 {
+        UInt16(truncatingIfNeeded: (i < 4 ? hi : lo) >> UInt64(48 - 16 * (i & 3)))
       }
       // IPv4-mapped (::ffff:a.b.c.d) prints its tail as dotted quad, as inet_ntop does.
       if hi == 0 && (lo >> 32) == 0xFFFF {
@@ -21,9 +20,9 @@ public enum Format {
       // Longest run (>= 2) of zero groups becomes "::".
       var bestStart = -1, bestLen = 0, i = 0
       while i < 8 {
-        if groups[i] == 0 {
+        if group(i) == 0 {
           var j = i
-          while j < 8 && groups[j] == 0 { j += 1 }
+          while j < 8 && group(j) == 0 { j += 1 }
           if j - i > bestLen { bestStart = i; bestLen = j - i }
           i = j
         } else { i += 1 }
@@ -38,19 +37,18 @@ public enum Format {
           continue
         }
         if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-        out += String(groups[i], radix: 16)
+        out += String(group(i), radix: 16)
         i += 1
       }
       return out
     }
   }
 
-  /// `127.0.0.1:5432`, `[::1]:5432`, `*:22` for a wildcard listener (as `ss -n` prints).
+  /// `127.0.0.1:5432`, `[::1]:5432`, `0.0.0.0:22` / `[::]:22` for a wildcard listener, port 0
+  /// as `*` (as `ss -n` prints).
   public static func endpoint(_ e: Endpoint) -> String {
     switch e.address {
-    case .v4(0, 0, 0, 0): return "0.0.0.0:\(portText(e.port))"
     case .v4: return "\(address(e.address)):\(portText(e.port))"
-    case .v6(0, 0): return "[::]:\(portText(e.port))"
     case .v6: return "[\(address(e.address))]:\(portText(e.port))"
     }
   }

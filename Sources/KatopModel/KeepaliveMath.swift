@@ -48,11 +48,18 @@ public enum KeepaliveMath {
     }
   }
 
-  static func expiresMs(_ r: SocketRecord) -> Int64 {
+  /// Milliseconds until the socket's kernel timer fires, with an overdue timer (reported by old
+  /// kernels as a huge unsigned value) shown as 0: what every timer text shows.
+  public static func expiresMs(_ r: SocketRecord) -> Int64 {
     r.timerExpiresMs > overdueTimerLimitMs ? 0 : Int64(r.timerExpiresMs)
   }
 
   public static func state(for record: SocketRecord, options: SocketOptions?, system: SystemInfo) -> KeepaliveState {
+    state(for: record, options: options, system: system, idleMs: idleMs(record))
+  }
+
+  /// `idleMs`: `idleMs(record)`, computed once by the caller (`Analyzer` stores it in the row too).
+  static func state(for record: SocketRecord, options: SocketOptions?, system: SystemInfo, idleMs: UInt64?) -> KeepaliveState {
     var ka: KeepaliveState
     if let o = options {
       ka = KeepaliveState(
@@ -67,7 +74,7 @@ public enum KeepaliveMath {
     }
     // idiag_retrans is icsk_probes_out while the keepalive timer is the one reported.
     ka.probesOut = record.timer == .keepalive && !isOrphanedFinWait2(record) ? Int(record.timerCount) : 0
-    let idle = idleMs(record).map { Int64($0) }
+    let idle = idleMs.map { Int64($0) }
     ka.nextProbeInMs = nextProbeInMs(record, ka, idle: idle)
     ka.detectInMs = detectInMs(record, ka, idle: idle, retries2: system.tcpRetries2)
     return ka

@@ -34,14 +34,13 @@ public enum Parallel {
   }
 }
 
-/// A mutex-protected "next index" counter.
-/// (Also guards `FoundInodes`-style shared sets: see OwnerScanner.)
-public final class WorkCounter: @unchecked Sendable {
+/// A mutex-protected "next index" counter: hands the indices 0..<count out once each.
+final class WorkCounter: @unchecked Sendable {
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private var next = 0
   private let count: Int
 
-  public init(count: Int) {
+  init(count: Int) {
     self.count = count
     pthread_mutex_init(mutex, nil)
   }
@@ -51,13 +50,13 @@ public final class WorkCounter: @unchecked Sendable {
     mutex.deallocate()
   }
 
-  public func stop() {
+  func stop() {
     pthread_mutex_lock(mutex)
     next = count
     pthread_mutex_unlock(mutex)
   }
 
-  public func take() -> Int? {
+  func take() -> Int? {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     guard next < count else { return nil }

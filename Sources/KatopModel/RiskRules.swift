@@ -55,32 +55,42 @@ public enum RiskRules {
 
   /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
   public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {
-    evaluate(c, profile: profile, systemKeepaliveTime: system?.keepaliveTime)
+    evaluate(c, profile: profile, profileIndex: RiskText.profileIndex(profile), systemKeepaliveTime: system?.keepaliveTime)
+  }
+
+  /// Runs every rule on `c` in the order of `all` and hands each risk that fires to `body`: the
+  /// one list of checks `evaluate` and `worstSeverity` share. `profileIndex` is
+  /// `RiskText.profileIndex(profile)`, looked up once per table (nil: texts are stored).
+  static func forEachRisk(
+    _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?,
+    _ body: (Risk) -> Void
+  ) {
+    if let r = checkNoKeepalive(c, profile, profileIndex) { body(r) }
+    if let r = checkKeepaliveTooSlow(c, profile, profileIndex, systemKeepaliveTime) { body(r) }
+    if let r = checkProbesUnanswered(c) { body(r) }
+    if let r = checkRetransmitting(c) { body(r) }
+    if let r = checkZeroWindow(c) { body(r) }
+    if let r = checkCloseWait(c) { body(r) }
   }
 
   /// The most severe risk that `evaluate` would return, without building the list.
-  static func worstSeverity(_ c: Connection, profile: MiddleboxProfile, systemKeepaliveTime: Int?) -> Severity? {
+  static func worstSeverity(
+    _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?
+  ) -> Severity? {
     var worst: Severity?
-    func note(_ r: Risk?) {
-      if let s = r?.severity, worst.map({ s > $0 }) ?? true { worst = s }
+    forEachRisk(c, profile: profile, profileIndex: profileIndex, systemKeepaliveTime: systemKeepaliveTime) { r in
+      if worst.map({ r.severity > $0 }) ?? true { worst = r.severity }
     }
-    note(checkNoKeepalive(c, profile))
-    note(checkKeepaliveTooSlow(c, profile, systemKeepaliveTime))
-    note(checkProbesUnanswered(c))
-    note(checkRetransmitting(c))
-    note(checkZeroWindow(c))
-    note(checkCloseWait(c))
     return worst
   }
 
-  static func evaluate(_ c: Connection, profile: MiddleboxProfile, systemKeepaliveTime: Int?) -> [Risk] {
+  static func evaluate(
+    _ c: Connection, profile: MiddleboxProfile, profileIndex: UInt8?, systemKeepaliveTime: Int?
+  ) -> [Risk] {
     var risks: [Risk] = []  // empty arrays do not allocate: most rows stay that way
-    if let r = checkNoKeepalive(c, profile) { risks.append(r) }
-    if let r = checkKeepaliveTooSlow(c, profile, systemKeepaliveTime) { risks.append(r) }
-    if let r = checkProbesUnanswered(c) { risks.append(r) }
-    if let r = checkRetransmitting(c) { risks.append(r) }
-    if let r = checkZeroWindow(c) { risks.append(r) }
-    if let r = checkCloseWait(c) { risks.append(r) }
+    forEachRisk(c, profile: profile, profileIndex: profileIndex, systemKeepaliveTime: systemKeepaliveTime) {
+      risks.append($0)
+    }
     // Stable insertion sort by severity only, in place (at most six elements, no extra arrays).
     for i in risks.indices.dropFirst() {
       var j = i
@@ -92,16 +102,18 @@ public enum RiskRules {
     return risks
   }
 
-  static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile) -> Risk? {
+  static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?) -> Risk? {
     guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     guard idle * 2 >= timeoutMs else { return nil }
     return Risk(
       id: noKeepalive, severity: idle >= timeoutMs ? .critical : .warning,
-      text: .noKeepalive(owner: c.owner, idleMs: idle, profile: p))
+      text: .noKeepalive(owner: c.owner, idleMs: idle, profile: p, profileIndex: profileIndex))
   }
 
-  static func checkKeepaliveTooSlow(_ c: Connection, _ p: MiddleboxProfile, _ systemKeepaliveTime: Int?) -> Risk? {
+  static func checkKeepaliveTooSlow(
+    _ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?, _ systemKeepaliveTime: Int?
+  ) -> Risk? {
     let ka = c.keepalive
     guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
       return nil
@@ -113,7 +125,7 @@ public enum RiskRules {
       id: keepaliveTooSlow, severity: idlePastTimeout == nil ? .warning : .critical,
       text: .keepaliveTooSlow(
         owner: c.owner, keepidleSeconds: ka.idleSeconds, systemDefault: ka.source == .system, idleMs: idlePastTimeout,
-        profile: p, fixFromSystem: fixFromSystem))
+        profile: p, profileIndex: profileIndex, fixFromSystem: fixFromSystem))
   }
 
   static func checkProbesUnanswered(_ c: Connection) -> Risk? {

@@ -92,9 +92,10 @@ enum RiskText: Hashable, Sendable {
 
 // Packing: the rules hand over full-width values; these narrow them or fall back to `.stored`.
 extension RiskText {
-  static func noKeepalive(owner: Owner?, idleMs: UInt64, profile p: MiddleboxProfile) -> RiskText {
+  /// `profileIndex`: `profileIndex(p)`, looked up once by the caller.
+  static func noKeepalive(owner: Owner?, idleMs: UInt64, profile p: MiddleboxProfile, profileIndex: UInt8?) -> RiskText {
     let owner = RiskOwner(owner)
-    if let timeout = Int32(exactly: p.idleTimeoutSeconds), let index = profileIndex(p) {
+    if let timeout = Int32(exactly: p.idleTimeoutSeconds), let index = profileIndex {
       return .noKeepalive(owner: owner, timeoutSeconds: timeout, idleMs: idleMs, profile: index)
     }
     return .stored(StoredRiskText(
@@ -104,11 +105,11 @@ extension RiskText {
 
   static func keepaliveTooSlow(
     owner: Owner?, keepidleSeconds: Int, systemDefault: Bool, idleMs: UInt64?, profile p: MiddleboxProfile,
-    fixFromSystem: Bool
+    profileIndex: UInt8?, fixFromSystem: Bool
   ) -> RiskText {
     let owner = RiskOwner(owner)
     if let keepidle = Int32(exactly: keepidleSeconds), let timeout = Int32(exactly: p.idleTimeoutSeconds),
-      let index = profileIndex(p)
+      let index = profileIndex
     {
       return .keepaliveTooSlow(
         owner: owner, keepidleSeconds: keepidle, idleMs: idleMs, timeoutSeconds: timeout, profile: index,

@@ -104,7 +104,7 @@ enum Column: CaseIterable {
 
   static func timerText(_ r: SocketRecord) -> String {
     guard r.timer != .off else { return "-" }
-    return timerShortName(r.timer) + " " + Format.duration(ms: Int64(r.timerExpiresMs))
+    return timerShortName(r.timer) + " " + Format.duration(ms: KeepaliveMath.expiresMs(r))
       + (r.timerCount > 0 ? "/\(r.timerCount)" : "")
   }
 

@@ -91,7 +91,7 @@ extension Renderer {
     field("socket", "inode \(r.inode)  cookie 0x\(String(r.cookie, radix: 16))  uid \(r.uid)  \(r.family == 10 ? "IPv6" : "IPv4")  if \(r.interface)")
     field("queues", "recv \(r.recvQueue)  send \(r.sendQueue)")
     let timer = r.timer == .off
-      ? "none" : "\(r.timer.rawValue), fires in \(Format.duration(ms: Int64(r.timerExpiresMs))), count \(r.timerCount)"
+      ? "none" : "\(r.timer.rawValue), fires in \(Format.duration(ms: KeepaliveMath.expiresMs(r))), count \(r.timerCount)"
     field("kernel timer", timer)
 
     // Risks first: why this connection is in trouble and what to do, before the maths.

@@ -188,6 +188,22 @@ final class RendererTests: XCTestCase {
     XCTAssertTrue(wide.contains(" critical, ") && wide.contains(" warning, "), "|\(wide)|")
   }
 
+  /// An overdue timer (old kernels report a huge unsigned value) reads 0ms in the timer column
+  /// and on the detail page, as ConnectionText.timer and JSON show it.
+  func testOverdueTimerShowsZeroLikeConnectionText() {
+    let c = Fixtures.connection(
+      cookie: 78, local: Fixtures.v4(10, 0, 1, 5, 40001), remote: Fixtures.v4(10, 0, 2, 10, 5432),
+      keepalive: true, timer: .keepalive, timerMs: 0xFFFF_FF00)
+    XCTAssertEqual(ConnectionText.timer(c), "keepalive 0ms/0")
+    XCTAssertEqual(Column.timerText(c.record), "ka 0ms")
+    var state = AppState()
+    state.apply(connections: [c], system: Fixtures.system, now: 10_000)
+    state.setScreenSize(width: 100, height: 40)
+    _ = state.handle(.enter)
+    let text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
+    XCTAssertTrue(text.contains("keepalive, fires in 0ms, count 0"), text)
+  }
+
   /// A socket whose keepalive the timers show off is read once when its detail page opens: the
   /// page shows its own settings and flags keepalive configured without SO_KEEPALIVE.
   func testDetailInspectsAKnownOffSocketOnce() {
