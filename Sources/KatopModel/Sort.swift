@@ -106,6 +106,14 @@ public struct SortOrder: Hashable, Sendable {
 
   static func cmp<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : (a > b ? 1 : 0) }
 
+  /// The order `sort(_:)` puts rows in, for two rows: the column's order (reversed when
+  /// descending), then the socket cookie. For merging rows into an already sorted list.
+  public func areInIncreasingOrder(_ a: Connection, _ b: Connection) -> Bool {
+    let c = SortOrder.compare(a, b, column)
+    if c != 0 { return descending ? c > 0 : c < 0 }
+    return a.record.cookie < b.record.cookie
+  }
+
   static func compare(_ a: Connection, _ b: Connection, _ col: SortColumn) -> Int {
     switch col {
     case .local: return cmpEndpoint(a.record.local, b.record.local)

@@ -217,13 +217,14 @@ public struct AppState: Sendable {
 
   /// Filters and sorts into `rows`, then puts the selection back on the same socket.
   /// `connections` is kept in `sort` order (sorted again only when the order changes), so
-  /// filtering keeps the order and lingering closed rows are merged in by binary search.
+  /// filtering keeps the order and the lingering closed rows, sorted on their own, are merged in.
   public mutating func rebuildRows() {
     if connectionsOrder != sort {
       sort.sort(&connections)
       connectionsOrder = sort
     }
-    let lingering = closed.values.map(\.connection).filter { filter.matches($0) }
+    var lingering = closed.values.map(\.connection).filter { filter.matches($0) }
+    lingering.sort(by: sort.areInIncreasingOrder)
     var entries: [Int32]?
     if !filter.isEmpty || !lingering.isEmpty {
       var list: [Int32] = []
@@ -232,10 +233,7 @@ public struct AppState: Sendable {
           list.append(Int32(truncatingIfNeeded: i))
         }
       }
-      for (n, c) in lingering.enumerated() {
-        let at = insertionIndex(of: c, in: list) { e in e < 0 ? lingering[-Int(e) - 1] : connections[Int(e)] }
-        list.insert(Int32(-n - 1), at: at)
-      }
+      if !lingering.isEmpty { list = merge(lingering: lingering, into: list) }
       entries = list
     }
     shownClosed = lingering.count
@@ -248,17 +246,26 @@ public struct AppState: Sendable {
     keepSelectionVisible()
   }
 
-  /// Binary search for where `c` goes in `list` (sorted by `sort`). SortOrder exposes only
-  /// `sort(_:)`, so two rows are compared by sorting a pair (a total order: ties break on cookie).
-  private func insertionIndex(of c: Connection, in list: [Int32], connection: (Int32) -> Connection) -> Int {
-    var low = 0, high = list.count
-    while low < high {
-      let mid = (low + high) / 2
-      var pair = [c, connection(list[mid])]
-      sort.sort(&pair)
-      if pair[0].record.cookie == c.record.cookie { high = mid } else { low = mid + 1 }
+  /// Merges the sorted `lingering` rows (as entries -1, -2 ...) into `list` (indices into the
+  /// sorted `connections`) in one append-only pass.
+  private func merge(lingering: [Connection], into list: [Int32]) -> [Int32] {
+    var merged: [Int32] = []
+    merged.reserveCapacity(list.count + lingering.count)
+    var next = 0
+    connections.withUnsafeBufferPointer { buffer in
+      for e in list {
+        while next < lingering.count && sort.areInIncreasingOrder(lingering[next], buffer[Int(e)]) {
+          merged.append(Int32(-next - 1))
+          next += 1
+        }
+        merged.append(e)
+      }
     }
-    return low
+    while next < lingering.count {
+      merged.append(Int32(-next - 1))
+      next += 1
+    }
+    return merged
   }
 
   // MARK: selection

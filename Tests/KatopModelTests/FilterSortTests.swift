@@ -49,4 +49,15 @@ final class FilterSortTests: XCTestCase {
     XCTAssertEqual(sorted(.detect, descending: false).first, 5)
     XCTAssertEqual(sorted(.local, descending: false).first, 30)
   }
+
+  /// The pairwise comparator puts rows in exactly the order `sort(_:)` does, for every column.
+  func testComparatorAgreesWithSort() {
+    for column in SortColumn.allCases {
+      for descending in [false, true] {
+        let order = SortOrder(column: column, descending: descending)
+        let byComparator = rows().sorted(by: order.areInIncreasingOrder).map(\.record.cookie)
+        XCTAssertEqual(byComparator, sorted(column, descending: descending), "\(column) descending \(descending)")
+      }
+    }
+  }
 }
