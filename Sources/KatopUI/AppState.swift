@@ -20,17 +20,6 @@ public enum Effect: Hashable, Sendable {
   case reanalyze(MiddleboxProfile)
 }
 
-/// Totals over the latest snapshot (not the lingering closed rows).
-public struct ConnectionCounts: Hashable, Sendable {
-  public var total = 0
-  public var established = 0
-  public var keepaliveOn = 0
-  public var keepaliveOff = 0
-  public var keepaliveUnknown = 0
-  public var risky = [Severity: Int]()
-  public init() {}
-}
-
 /// The interval the run loop really keeps when a refresh is slow, and why.
 public struct SlowRefresh: Equatable, Sendable {
   /// Milliseconds between the starts of two refreshes.
@@ -92,6 +81,7 @@ public struct AppState: Sendable {
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()
+  /// Totals over the latest snapshot (not the lingering closed rows).
   public private(set) var counts = ConnectionCounts()
   public private(set) var rows = TableRows()
   public private(set) var selectedIndex = 0
@@ -170,7 +160,7 @@ public struct AppState: Sendable {
     connections = new
     connectionsOrder = sortedBy
     self.system = system
-    counts = AppState.count(new)
+    counts = ConnectionCounts(new)
     hasData = true
     collectError = nil
     expire()
@@ -195,24 +185,6 @@ public struct AppState: Sendable {
     firstSeen = firstSeen.filter { nowMs &- $0.value < AppState.highlightMs }
     closed = closed.filter { nowMs &- $0.value.goneAtMs < AppState.highlightMs }
     return firstSeen.count + closed.count != before
-  }
-
-  static func count(_ list: [Connection]) -> ConnectionCounts {
-    var n = ConnectionCounts()
-    n.total = list.count
-    for c in list {
-      if c.record.state == .established { n.established += 1 }
-      // Like `katop --once`: keepalive is counted only where it runs (not LISTEN, TIME_WAIT ...).
-      if KeepaliveMath.keepaliveApplies(c.record.state) || c.keepalive.enabled == true {
-        switch c.keepalive.enabled {
-        case true?: n.keepaliveOn += 1
-        case false?: n.keepaliveOff += 1
-        case nil: n.keepaliveUnknown += 1
-        }
-      }
-      if let s = c.worstSeverity { n.risky[s, default: 0] += 1 }
-    }
-    return n
   }
 
   /// Filters and sorts into `rows`, then puts the selection back on the same socket.

@@ -146,7 +146,7 @@ public struct Renderer {
         ("  risky:", .header),
       ]
       for (i, (sev, role, abbreviation)) in risky.enumerated() {
-        line += [(" \(c.risky[sev] ?? 0) ", role), ((short ? abbreviation : sev.name) + (i < risky.count - 1 ? "," : ""), .header)]
+        line += [(" \(c.atRisk(sev)) ", role), ((short ? abbreviation : sev.name) + (i < risky.count - 1 ? "," : ""), .header)]
       }
       return line
     }
