@@ -96,6 +96,8 @@ public struct AppState: Sendable {
   private var known: Set<UInt64> = []
   private var firstSeen: [UInt64: UInt64] = [:]
   private var closed: [UInt64: (connection: Connection, goneAtMs: UInt64)] = [:]
+  /// When `tick` next has something to expire (nil: nothing highlighted or lingering).
+  private var nextExpiryMs: UInt64?
   /// The next snapshot is a new baseline (first one, or kernel filters changed): no new/closed marks.
   var awaitingBaseline = true
 
@@ -150,11 +152,12 @@ public struct AppState: Sendable {
       closed.removeAll()
       awaitingBaseline = false
     } else {
+      firstSeen = firstSeen.filter { now &- $0.value < AppState.highlightMs }
       for c in new where !known.contains(c.record.cookie) { firstSeen[c.record.cookie] = now }
       for c in connections where !cookies.contains(c.record.cookie) {
         closed[c.record.cookie] = (c, now)
       }
-      for cookie in closed.keys where cookies.contains(cookie) { closed[cookie] = nil }
+      closed = closed.filter { !cookies.contains($0.key) && now &- $0.value.goneAtMs < AppState.highlightMs }
     }
     known = cookies
     connections = new
@@ -163,28 +166,36 @@ public struct AppState: Sendable {
     counts = ConnectionCounts(new)
     hasData = true
     collectError = nil
-    expire()
     rebuildRows()
+    nextExpiryMs = earliestExpiry()
   }
 
   /// Advances the clock; returns true when a highlight expired or a closed row vanished.
+  /// "New" is decided from `nowMs` when a row is read, so only a closed row's expiry rebuilds.
   @discardableResult
   public mutating func tick(now: UInt64) -> Bool {
     nowMs = now
-    if expire() {
+    guard let next = nextExpiryMs, now >= next else { return false }
+    if closed.contains(where: { now &- $0.value.goneAtMs >= AppState.highlightMs }) {
+      closed = closed.filter { now &- $0.value.goneAtMs < AppState.highlightMs }
       rebuildRows()
-      return true
+    } else {
+      rows.nowMs = now
     }
-    return false
+    nextExpiryMs = earliestExpiry()
+    return true
   }
 
-  /// Drops expired highlights and closed rows; true when something changed.
-  @discardableResult
-  private mutating func expire() -> Bool {
-    let before = firstSeen.count + closed.count
-    firstSeen = firstSeen.filter { nowMs &- $0.value < AppState.highlightMs }
-    closed = closed.filter { nowMs &- $0.value.goneAtMs < AppState.highlightMs }
-    return firstSeen.count + closed.count != before
+  /// When the next new-row highlight or closed row runs out (nil: none left).
+  private func earliestExpiry() -> UInt64? {
+    var earliest: UInt64?
+    func consider(_ since: UInt64) {
+      guard nowMs &- since < AppState.highlightMs else { return }
+      earliest = min(earliest ?? .max, since + AppState.highlightMs)
+    }
+    for since in firstSeen.values { consider(since) }
+    for entry in closed.values { consider(entry.goneAtMs) }
+    return earliest
   }
 
   /// Filters and sorts into `rows`, then puts the selection back on the same socket.
@@ -209,7 +220,7 @@ public struct AppState: Sendable {
       entries = list
     }
     shownClosed = lingering.count
-    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen)
+    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen, nowMs: nowMs)
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i
     } else {
