@@ -32,6 +32,16 @@ final class FilterSortTests: XCTestCase {
     XCTAssertFalse(ConnectionFilter(riskyOnly: true).isEmpty)
   }
 
+  /// The lowercased needle follows the text when it is set after init (the TUI's prompt).
+  func testTextSetLaterMatches() {
+    var filter = ConnectionFilter()
+    filter.text = "POSTGRES"
+    XCTAssertEqual(cookies(filter), [10])
+    filter.text = ""
+    XCTAssertEqual(cookies(filter), [10, 20, 30, 40, 5])
+    XCTAssertEqual(filter, ConnectionFilter())
+  }
+
   func sorted(_ column: SortColumn, descending: Bool) -> [UInt64] {
     var r = rows()
     SortOrder(column: column, descending: descending).sort(&r)
