@@ -143,7 +143,7 @@ public final class TUIApp {
         buffer = ScreenBuffer(width: w, height: h)
         dirty = true
       }
-      state.setScreenSize(width: w, height: h)
+      state.setScreenSize(height: h)
       // The detail page of a socket the collector skipped (keepalive off per the timers): read
       // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
       if let inspect, let c = state.wantsInspection {

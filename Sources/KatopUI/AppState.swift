@@ -24,7 +24,8 @@ public enum Effect: Hashable, Sendable {
 public struct SlowRefresh: Equatable, Sendable {
   /// Milliseconds between the starts of two refreshes.
   public var effectiveIntervalMs: Int
-  /// How long the last refresh (collect, analyse, sort) took.
+  /// How long the last refresh took: the worker's collect, analyse and sort plus the UI
+  /// thread's share (applying the rows and drawing them).
   public var refreshMs: Int
   public init(effectiveIntervalMs: Int, refreshMs: Int) {
     self.effectiveIntervalMs = effectiveIntervalMs
@@ -89,7 +90,7 @@ public struct AppState: Sendable {
   public private(set) var nowMs: UInt64 = 0
   public private(set) var hasData = false
   /// How many of `rows` are lingering closed rows.
-  public private(set) var shownClosed = 0
+  public var shownClosed: Int { rows.lingering.count }
 
   /// The order `connections` is in (nil: unsorted).
   private var connectionsOrder: SortOrder?
@@ -219,14 +220,13 @@ public struct AppState: Sendable {
       if !lingering.isEmpty { list = merge(lingering: lingering, into: list) }
       entries = list
     }
-    shownClosed = lingering.count
     rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen, nowMs: nowMs)
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i
+      keepSelectionVisible()
     } else {
       select(selectedIndex)
     }
-    keepSelectionVisible()
   }
 
   /// Merges the sorted `lingering` rows (as entries -1, -2 ...) into `list` (indices into the
@@ -259,7 +259,7 @@ public struct AppState: Sendable {
     keepSelectionVisible()
   }
 
-  public mutating func setScreenSize(width: Int, height: Int) {
+  public mutating func setScreenSize(height: Int) {
     pageSize = max(1, Layout.tableRows(height: height, noteLines: Layout.noteLines(self)))
     keepSelectionVisible()
   }

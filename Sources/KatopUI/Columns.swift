@@ -64,14 +64,6 @@ enum Column: CaseIterable {
     }
   }
 
-  static func keepaliveText(_ enabled: Bool?) -> String {
-    switch enabled {
-    case true?: return "on"
-    case false?: return "off"
-    case nil: return "?"
-    }
-  }
-
   /// ss's short state names.
   static func shortState(_ s: TCPState) -> String {
     switch s {

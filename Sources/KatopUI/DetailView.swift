@@ -199,10 +199,9 @@ extension Renderer {
     let keyWidth = 18
     for b in KeyTable.bindings {
       let keys = b.keys.map(\.name).joined(separator: " ")
-      let help = b.help + (b.dangerous ? " (changes the system)" : "")
-      let parts = Fit.wrap(help, width: max(10, width - keyWidth - 2))
+      let parts = Fit.wrap(b.help, width: max(10, width - keyWidth - 2))
       for (i, part) in parts.enumerated() {
-        out.append([("  " + Fit.pad(i == 0 ? keys : "", keyWidth), b.dangerous ? .riskCritical : .hintKey), (part, .detailValue)])
+        out.append([("  " + Fit.pad(i == 0 ? keys : "", keyWidth), .hintKey), (part, .detailValue)])
       }
     }
     out.append([])
