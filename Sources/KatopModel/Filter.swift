@@ -7,13 +7,16 @@ public struct ConnectionFilter: Hashable, Sendable {
   public var states: Set<TCPState>
   public var riskyOnly: Bool
   /// Case-insensitive substring over addresses, state and owner; empty = any.
-  public var text: String
+  public var text: String { didSet { needle = Array(text.lowercased().utf8) } }
+  /// `text` lowercased, made once when the text is set instead of once per row.
+  private var needle: [UInt8]
 
   public init(ports: [UInt16] = [], states: Set<TCPState> = [], riskyOnly: Bool = false, text: String = "") {
     self.ports = ports
     self.states = states
     self.riskyOnly = riskyOnly
     self.text = text
+    self.needle = Array(text.lowercased().utf8)
   }
 
   public var isEmpty: Bool { ports.isEmpty && states.isEmpty && !riskyOnly && text.isEmpty }
@@ -24,15 +27,21 @@ public struct ConnectionFilter: Hashable, Sendable {
     }
     if !states.isEmpty && !states.contains(c.record.state) { return false }
     if riskyOnly && !c.hasRisks { return false }
-    if !text.isEmpty {
-      let needle = Array(text.lowercased().utf8)
-      let fields = [
-        Format.endpoint(c.record.local), Format.endpoint(c.record.remote), c.record.state.kernelName,
-        c.owner.map { "\($0.pid)/\($0.command)" } ?? "",
-      ]
-      if !fields.contains(where: { ConnectionFilter.contains($0, lowercasedNeedle: needle) }) { return false }
-    }
+    if !needle.isEmpty && !matchesText(c) { return false }
     return true
+  }
+
+  /// The text search, one field at a time, cheapest first: state, owner command, then the
+  /// strings that have to be built (owner "pid/command", endpoints).
+  func matchesText(_ c: Connection) -> Bool {
+    let n = needle
+    if ConnectionFilter.contains(c.record.state.kernelName, lowercasedNeedle: n) { return true }
+    if let o = c.owner {
+      if ConnectionFilter.contains(o.command, lowercasedNeedle: n) { return true }
+      if ConnectionFilter.contains("\(o.pid)/\(o.command)", lowercasedNeedle: n) { return true }
+    }
+    return ConnectionFilter.contains(Format.endpoint(c.record.local), lowercasedNeedle: n)
+      || ConnectionFilter.contains(Format.endpoint(c.record.remote), lowercasedNeedle: n)
   }
 
   /// Substring search without allocating: ASCII letters of `hay` compare case-insensitively

@@ -106,23 +106,24 @@ public struct SortOrder: Hashable, Sendable {
 
   static func cmp<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : (a > b ? 1 : 0) }
 
+  /// The order `sort(_:)` puts rows in, for two rows: the column's order (reversed when
+  /// descending), then the socket cookie. For merging rows into an already sorted list.
+  public func areInIncreasingOrder(_ a: Connection, _ b: Connection) -> Bool {
+    let c = SortOrder.compare(a, b, column)
+    if c != 0 { return descending ? c > 0 : c < 0 }
+    return a.record.cookie < b.record.cookie
+  }
+
+  /// The column's ascending order: the numeric key where there is one, else the text columns'.
   static func compare(_ a: Connection, _ b: Connection, _ col: SortColumn) -> Int {
+    if let keyOf = numericKey(col) { return cmp(keyOf(a), keyOf(b)) }
     switch col {
     case .local: return cmpEndpoint(a.record.local, b.record.local)
     case .remote: return cmpEndpoint(a.record.remote, b.record.remote)
-    case .state: return cmp(a.record.state.rawValue, b.record.state.rawValue)
     case .owner:
-      return cmp(a.owner?.command ?? "", b.owner?.command ?? "") != 0
-        ? cmp(a.owner?.command ?? "", b.owner?.command ?? "") : cmp(a.owner?.pid ?? -1, b.owner?.pid ?? -1)
-    case .idle: return cmp(a.idleMs ?? 0, b.idleMs ?? 0)
-    case .keepalive:
-      func k(_ c: Connection) -> Int { c.keepalive.enabled == true ? 2 : (c.keepalive.enabled == nil ? 1 : 0) }
-      return cmp(k(a), k(b))
-    case .timer: return cmp(a.record.timerExpiresMs, b.record.timerExpiresMs)
-    case .detect: return cmp(a.keepalive.detectInMs ?? Int64.max, b.keepalive.detectInMs ?? Int64.max)
-    case .risk:
-      let c = cmp(a.worstSeverity?.rawValue ?? -1, b.worstSeverity?.rawValue ?? -1)
-      return c != 0 ? c : cmp(a.idleMs ?? 0, b.idleMs ?? 0)
+      let c = cmp(a.owner?.command ?? "", b.owner?.command ?? "")
+      return c != 0 ? c : cmp(a.owner?.pid ?? -1, b.owner?.pid ?? -1)
+    default: return 0
     }
   }
 

@@ -34,34 +34,12 @@ public enum TableReport {
     lines.append(sys)
     lines.append("profile: \(p.name), idle timeout \(p.idleTimeoutSeconds)s (\(p.summary))")
 
-    var established = 0, listen = 0, closeWait = 0, timeWait = 0, kaOn = 0, kaOff = 0, kaUnknown = 0
-    var critical = 0, warning = 0, info = 0
-    for c in connections {
-      switch c.record.state {
-      case .established: established += 1
-      case .listen: listen += 1
-      case .closeWait: closeWait += 1
-      case .timeWait: timeWait += 1
-      default: break
-      }
-      if KeepaliveMath.keepaliveApplies(c.record.state) {
-        switch c.keepalive.enabled {
-        case true?: kaOn += 1
-        case false?: kaOff += 1
-        case nil: kaUnknown += 1
-        }
-      }
-      switch c.worstSeverity {
-      case .critical?: critical += 1
-      case .warning?: warning += 1
-      case .info?: info += 1
-      case nil: break
-      }
-    }
+    let n = ConnectionCounts(connections)
     lines.append(
-      "connections: \(connections.count) total, \(established) established, \(listen) listen,"
-        + " \(closeWait) close-wait, \(timeWait) time-wait | keepalive on \(kaOn), off \(kaOff),"
-        + " unknown \(kaUnknown) | at risk: \(critical) critical, \(warning) warning, \(info) info")
+      "connections: \(n.total) total, \(n.established) established, \(n.listen) listen,"
+        + " \(n.closeWait) close-wait, \(n.timeWait) time-wait | keepalive on \(n.keepaliveOn),"
+        + " off \(n.keepaliveOff), unknown \(n.keepaliveUnknown) | at risk: \(n.critical) critical,"
+        + " \(n.warning) warning, \(n.info) info")
     if s.dumpInterrupted { lines.append("note: the kernel interrupted the dump: the list may be incomplete") }
     for n in s.notes { lines.append("note: " + ConnectionText.printable(n)) }
     return lines
@@ -133,5 +111,58 @@ public enum TableReport {
       out.append(contentsOf: line.utf8)
     }
     out.append(UInt8(ascii: "\n"))
+  }
+}
+
+/// Totals over a list of connections, for the `--once` header and the TUI's. Keepalive is
+/// counted only in the states where it runs (not LISTEN, TIME_WAIT ...).
+public struct ConnectionCounts: Hashable, Sendable {
+  public var total = 0
+  public var established = 0
+  public var listen = 0
+  public var closeWait = 0
+  public var timeWait = 0
+  public var keepaliveOn = 0
+  public var keepaliveOff = 0
+  public var keepaliveUnknown = 0
+  public var critical = 0
+  public var warning = 0
+  public var info = 0
+
+  public init() {}
+
+  public init(_ connections: [Connection]) {
+    total = connections.count
+    for c in connections {
+      switch c.record.state {
+      case .established: established += 1
+      case .listen: listen += 1
+      case .closeWait: closeWait += 1
+      case .timeWait: timeWait += 1
+      default: break
+      }
+      if KeepaliveMath.keepaliveApplies(c.record.state) {
+        switch c.keepalive.enabled {
+        case true?: keepaliveOn += 1
+        case false?: keepaliveOff += 1
+        case nil: keepaliveUnknown += 1
+        }
+      }
+      switch c.worstSeverity {
+      case .critical?: critical += 1
+      case .warning?: warning += 1
+      case .info?: info += 1
+      case nil: break
+      }
+    }
+  }
+
+  /// Connections whose worst risk has this severity.
+  public func atRisk(_ severity: Severity) -> Int {
+    switch severity {
+    case .critical: return critical
+    case .warning: return warning
+    case .info: return info
+    }
   }
 }

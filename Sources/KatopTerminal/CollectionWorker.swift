@@ -5,21 +5,22 @@ import KatopModel
 
 /// CPU time of the whole process (all threads), in ms.
 func processCPUMs() -> UInt64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+  clockMs(CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// CPU time of the calling thread, in ms.
 func threadCPUMs() -> UInt64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+  clockMs(CLOCK_THREAD_CPUTIME_ID)
 }
 
 func monotonicMs() -> UInt64 {
+  clockMs(CLOCK_MONOTONIC)
+}
+
+/// The clock's reading in ms.
+private func clockMs(_ clock: clockid_t) -> UInt64 {
   var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
+  clock_gettime(clock, &ts)
   return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
 }
 

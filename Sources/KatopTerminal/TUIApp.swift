@@ -6,10 +6,8 @@ import KatopModel
 import KatopUI
 
 public struct TUIConfig {
-  public var ports: [UInt16]
-  public var textFilter: String
-  public var riskyOnly: Bool
-  public var states: Set<TCPState>
+  /// The starting filter (ports, states, risky-only, text); keys change it afterwards.
+  public var filter: ConnectionFilter
   public var sort: KatopModel.SortOrder
   public var intervalMs: Int
   public var profile: MiddleboxProfile
@@ -21,14 +19,11 @@ public struct TUIConfig {
   public var request: CollectRequest
 
   public init(
-    ports: [UInt16] = [], textFilter: String = "", riskyOnly: Bool = false, states: Set<TCPState> = [],
+    filter: ConnectionFilter = ConnectionFilter(),
     sort: KatopModel.SortOrder = KatopModel.SortOrder(), intervalMs: Int = 1000, profile: MiddleboxProfile = .aws,
     theme: Theme = .builtinDefault, noColor: Bool = false, ascii: Bool? = nil, request: CollectRequest = CollectRequest()
   ) {
-    self.ports = ports
-    self.textFilter = textFilter
-    self.riskyOnly = riskyOnly
-    self.states = states
+    self.filter = filter
     self.sort = sort
     self.intervalMs = intervalMs
     self.profile = profile
@@ -69,7 +64,7 @@ public final class TUIApp {
     }
     let renderer = Renderer(ascii: config.ascii ?? !terminal.utf8)
     var state = AppState(
-      filter: ConnectionFilter(ports: config.ports, states: config.states, riskyOnly: config.riskyOnly, text: config.textFilter),
+      filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
     worker.start()
 
@@ -148,7 +143,7 @@ public final class TUIApp {
         buffer = ScreenBuffer(width: w, height: h)
         dirty = true
       }
-      state.setScreenSize(width: w, height: h)
+      state.setScreenSize(height: h)
       // The detail page of a socket the collector skipped (keepalive off per the timers): read
       // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
       if let inspect, let c = state.wantsInspection {

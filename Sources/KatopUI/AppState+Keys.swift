@@ -12,9 +12,10 @@ extension AppState {
     case .prompt(let kind): return handlePrompt(key, kind)
     case .sortMenu: return handleSortMenu(key)
     case .help:
-      switch KeyTable.action(for: key) {
+      let action = KeyTable.action(for: key)
+      switch action {
       case .moveUp?, .moveDown?, .pageUp?, .pageDown?, .home?, .end?:
-        if let a = KeyTable.action(for: key) { scrollPage(a) }
+        if let a = action { scrollPage(a) }
       case .quit? where key == .function(10): return .quit
       default:
         mode = .table
@@ -163,14 +164,16 @@ extension AppState {
 
   private mutating func handleSortMenu(_ key: Key) -> Effect {
     let all = SortColumn.allCases
-    switch key {
-    case .up, .char("k"): sortMenuIndex = max(0, sortMenuIndex - 1)
-    case .down, .char("j"): sortMenuIndex = min(all.count - 1, sortMenuIndex + 1)
-    case .enter:
+    if key == .enter {
       if all.indices.contains(sortMenuIndex) { sort.column = all[sortMenuIndex] }
       mode = .table
       rebuildRows()
-    case .char("I"):
+      return .none
+    }
+    switch KeyTable.action(for: key) {
+    case .moveUp?: sortMenuIndex = max(0, sortMenuIndex - 1)
+    case .moveDown?: sortMenuIndex = min(all.count - 1, sortMenuIndex + 1)
+    case .invertSort?:
       sort.descending.toggle()
       rebuildRows()
     default:

@@ -20,22 +20,12 @@ public enum Effect: Hashable, Sendable {
   case reanalyze(MiddleboxProfile)
 }
 
-/// Totals over the latest snapshot (not the lingering closed rows).
-public struct ConnectionCounts: Hashable, Sendable {
-  public var total = 0
-  public var established = 0
-  public var keepaliveOn = 0
-  public var keepaliveOff = 0
-  public var keepaliveUnknown = 0
-  public var risky = [Severity: Int]()
-  public init() {}
-}
-
 /// The interval the run loop really keeps when a refresh is slow, and why.
 public struct SlowRefresh: Equatable, Sendable {
   /// Milliseconds between the starts of two refreshes.
   public var effectiveIntervalMs: Int
-  /// How long the last refresh (collect, analyse, sort) took.
+  /// How long the last refresh took: the worker's collect, analyse and sort plus the UI
+  /// thread's share (applying the rows and drawing them).
   public var refreshMs: Int
   public init(effectiveIntervalMs: Int, refreshMs: Int) {
     self.effectiveIntervalMs = effectiveIntervalMs
@@ -92,6 +82,7 @@ public struct AppState: Sendable {
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()
+  /// Totals over the latest snapshot (not the lingering closed rows).
   public private(set) var counts = ConnectionCounts()
   public private(set) var rows = TableRows()
   public private(set) var selectedIndex = 0
@@ -99,13 +90,15 @@ public struct AppState: Sendable {
   public private(set) var nowMs: UInt64 = 0
   public private(set) var hasData = false
   /// How many of `rows` are lingering closed rows.
-  public private(set) var shownClosed = 0
+  public var shownClosed: Int { rows.lingering.count }
 
   /// The order `connections` is in (nil: unsorted).
   private var connectionsOrder: SortOrder?
   private var known: Set<UInt64> = []
   private var firstSeen: [UInt64: UInt64] = [:]
   private var closed: [UInt64: (connection: Connection, goneAtMs: UInt64)] = [:]
+  /// When `tick` next has something to expire (nil: nothing highlighted or lingering).
+  private var nextExpiryMs: UInt64?
   /// The next snapshot is a new baseline (first one, or kernel filters changed): no new/closed marks.
   var awaitingBaseline = true
 
@@ -160,70 +153,62 @@ public struct AppState: Sendable {
       closed.removeAll()
       awaitingBaseline = false
     } else {
+      firstSeen = firstSeen.filter { now &- $0.value < AppState.highlightMs }
       for c in new where !known.contains(c.record.cookie) { firstSeen[c.record.cookie] = now }
       for c in connections where !cookies.contains(c.record.cookie) {
         closed[c.record.cookie] = (c, now)
       }
-      for cookie in closed.keys where cookies.contains(cookie) { closed[cookie] = nil }
+      closed = closed.filter { !cookies.contains($0.key) && now &- $0.value.goneAtMs < AppState.highlightMs }
     }
     known = cookies
     connections = new
     connectionsOrder = sortedBy
     self.system = system
-    counts = AppState.count(new)
+    counts = ConnectionCounts(new)
     hasData = true
     collectError = nil
-    expire()
     rebuildRows()
+    nextExpiryMs = earliestExpiry()
   }
 
   /// Advances the clock; returns true when a highlight expired or a closed row vanished.
+  /// "New" is decided from `nowMs` when a row is read, so only a closed row's expiry rebuilds.
   @discardableResult
   public mutating func tick(now: UInt64) -> Bool {
     nowMs = now
-    if expire() {
+    guard let next = nextExpiryMs, now >= next else { return false }
+    if closed.contains(where: { now &- $0.value.goneAtMs >= AppState.highlightMs }) {
+      closed = closed.filter { now &- $0.value.goneAtMs < AppState.highlightMs }
       rebuildRows()
-      return true
+    } else {
+      rows.nowMs = now
     }
-    return false
+    nextExpiryMs = earliestExpiry()
+    return true
   }
 
-  /// Drops expired highlights and closed rows; true when something changed.
-  @discardableResult
-  private mutating func expire() -> Bool {
-    let before = firstSeen.count + closed.count
-    firstSeen = firstSeen.filter { nowMs &- $0.value < AppState.highlightMs }
-    closed = closed.filter { nowMs &- $0.value.goneAtMs < AppState.highlightMs }
-    return firstSeen.count + closed.count != before
-  }
-
-  static func count(_ list: [Connection]) -> ConnectionCounts {
-    var n = ConnectionCounts()
-    n.total = list.count
-    for c in list {
-      if c.record.state == .established { n.established += 1 }
-      // Like `katop --once`: keepalive is counted only where it runs (not LISTEN, TIME_WAIT ...).
-      if KeepaliveMath.keepaliveApplies(c.record.state) || c.keepalive.enabled == true {
-        switch c.keepalive.enabled {
-        case true?: n.keepaliveOn += 1
-        case false?: n.keepaliveOff += 1
-        case nil: n.keepaliveUnknown += 1
-        }
-      }
-      if let s = c.worstSeverity { n.risky[s, default: 0] += 1 }
+  /// When the next new-row highlight or closed row runs out (nil: none left).
+  private func earliestExpiry() -> UInt64? {
+    var earliest: UInt64?
+    func consider(_ since: UInt64) {
+      guard nowMs &- since < AppState.highlightMs else { return }
+      earliest = min(earliest ?? .max, since + AppState.highlightMs)
     }
-    return n
+    for since in firstSeen.values { consider(since) }
+    for entry in closed.values { consider(entry.goneAtMs) }
+    return earliest
   }
 
   /// Filters and sorts into `rows`, then puts the selection back on the same socket.
   /// `connections` is kept in `sort` order (sorted again only when the order changes), so
-  /// filtering keeps the order and lingering closed rows are merged in by binary search.
+  /// filtering keeps the order and the lingering closed rows, sorted on their own, are merged in.
   public mutating func rebuildRows() {
     if connectionsOrder != sort {
       sort.sort(&connections)
       connectionsOrder = sort
     }
-    let lingering = closed.values.map(\.connection).filter { filter.matches($0) }
+    var lingering = closed.values.map(\.connection).filter { filter.matches($0) }
+    lingering.sort(by: sort.areInIncreasingOrder)
     var entries: [Int32]?
     if !filter.isEmpty || !lingering.isEmpty {
       var list: [Int32] = []
@@ -232,33 +217,38 @@ public struct AppState: Sendable {
           list.append(Int32(truncatingIfNeeded: i))
         }
       }
-      for (n, c) in lingering.enumerated() {
-        let at = insertionIndex(of: c, in: list) { e in e < 0 ? lingering[-Int(e) - 1] : connections[Int(e)] }
-        list.insert(Int32(-n - 1), at: at)
-      }
+      if !lingering.isEmpty { list = merge(lingering: lingering, into: list) }
       entries = list
     }
-    shownClosed = lingering.count
-    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen)
+    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen, nowMs: nowMs)
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i
+      keepSelectionVisible()
     } else {
       select(selectedIndex)
     }
-    keepSelectionVisible()
   }
 
-  /// Binary search for where `c` goes in `list` (sorted by `sort`). SortOrder exposes only
-  /// `sort(_:)`, so two rows are compared by sorting a pair (a total order: ties break on cookie).
-  private func insertionIndex(of c: Connection, in list: [Int32], connection: (Int32) -> Connection) -> Int {
-    var low = 0, high = list.count
-    while low < high {
-      let mid = (low + high) / 2
-      var pair = [c, connection(list[mid])]
-      sort.sort(&pair)
-      if pair[0].record.cookie == c.record.cookie { high = mid } else { low = mid + 1 }
+  /// Merges the sorted `lingering` rows (as entries -1, -2 ...) into `list` (indices into the
+  /// sorted `connections`) in one append-only pass.
+  private func merge(lingering: [Connection], into list: [Int32]) -> [Int32] {
+    var merged: [Int32] = []
+    merged.reserveCapacity(list.count + lingering.count)
+    var next = 0
+    connections.withUnsafeBufferPointer { buffer in
+      for e in list {
+        while next < lingering.count && sort.areInIncreasingOrder(lingering[next], buffer[Int(e)]) {
+          merged.append(Int32(-next - 1))
+          next += 1
+        }
+        merged.append(e)
+      }
     }
-    return low
+    while next < lingering.count {
+      merged.append(Int32(-next - 1))
+      next += 1
+    }
+    return merged
   }
 
   // MARK: selection
@@ -269,7 +259,7 @@ public struct AppState: Sendable {
     keepSelectionVisible()
   }
 
-  public mutating func setScreenSize(width: Int, height: Int) {
+  public mutating func setScreenSize(height: Int) {
     pageSize = max(1, Layout.tableRows(height: height, noteLines: Layout.noteLines(self)))
     keepSelectionVisible()
   }

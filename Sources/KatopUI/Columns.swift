@@ -57,20 +57,10 @@ enum Column: CaseIterable {
     case .settings: return ConnectionText.settings(c)
     case .detect: return ConnectionText.detect(c)
     case .risk:
-      guard let worst = Column.worstRisk(c) else { return "" }
-      return worst.id + (c.risks.count > 1 ? " +\(c.risks.count - 1)" : "")
-    }
-  }
-
-  static func worstRisk(_ c: Connection) -> Risk? {
-    c.risks.max { $0.severity < $1.severity }
-  }
-
-  static func keepaliveText(_ enabled: Bool?) -> String {
-    switch enabled {
-    case true?: return "on"
-    case false?: return "off"
-    case nil: return "?"
+      // Most severe first; `risks` evaluates the rules on each read, so read it once.
+      let risks = c.risks
+      guard let worst = risks.first else { return "" }
+      return worst.id + (risks.count > 1 ? " +\(risks.count - 1)" : "")
     }
   }
 

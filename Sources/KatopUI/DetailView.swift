@@ -95,9 +95,10 @@ extension Renderer {
     field("kernel timer", timer)
 
     // Risks first: why this connection is in trouble and what to do, before the maths.
-    section("Risks (\(c.risks.count))")
-    if c.risks.isEmpty { out.append([("  none", .detailValue)]) }
-    for risk in c.risks.sorted(by: { $0.severity > $1.severity }) {
+    let risks = c.risks  // most severe first, evaluated on each read
+    section("Risks (\(risks.count))")
+    if risks.isEmpty { out.append([("  none", .detailValue)]) }
+    for risk in risks {
       let role = Column.severityRole(risk.severity) ?? .detailValue
       out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id, .detailValue)])
       for line in Fit.wrap(risk.message, width: max(10, width - 6)) { out.append([("    " + line, .detailValue)]) }
@@ -198,10 +199,9 @@ extension Renderer {
     let keyWidth = 18
     for b in KeyTable.bindings {
       let keys = b.keys.map(\.name).joined(separator: " ")
-      let help = b.help + (b.dangerous ? " (changes the system)" : "")
-      let parts = Fit.wrap(help, width: max(10, width - keyWidth - 2))
+      let parts = Fit.wrap(b.help, width: max(10, width - keyWidth - 2))
       for (i, part) in parts.enumerated() {
-        out.append([("  " + Fit.pad(i == 0 ? keys : "", keyWidth), b.dangerous ? .riskCritical : .hintKey), (part, .detailValue)])
+        out.append([("  " + Fit.pad(i == 0 ? keys : "", keyWidth), .hintKey), (part, .detailValue)])
       }
     }
     out.append([])

@@ -50,16 +50,13 @@ public struct KeyBinding: Sendable {
   public var help: String
   /// Short footer label (htop's `F1Help`); nil keeps the binding out of the footer.
   public var hint: String?
-  /// Whether the action changes something outside katop (none do yet; shown in help if set).
-  public var dangerous: Bool
 
-  public init(keys: [Key], label: String, action: Action, help: String, hint: String? = nil, dangerous: Bool = false) {
+  public init(keys: [Key], label: String, action: Action, help: String, hint: String? = nil) {
     self.keys = keys
     self.label = label
     self.action = action
     self.help = help
     self.hint = hint
-    self.dangerous = dangerous
   }
 }
 

@@ -71,10 +71,9 @@ public struct Renderer {
       screen.put(Layout.headerLines + i, 0, Fit.truncate(note.0, room, ellipsis: glyphs.ellipsis) + more, note.1)
     }
     let top = Layout.headerLines + noteCount
-    switch state.mode {
-    case .detail:
+    if state.mode == .detail {
       renderDetail(state, into: &screen, top: top, bottom: h - 1)
-    case .table, .prompt, .sortMenu, .help:
+    } else {
       renderTable(state, into: &screen, top: top, bottom: h - 1)
       if state.mode == .sortMenu { renderSortMenu(state, into: &screen, top: top + 1) }
     }
@@ -131,9 +130,7 @@ public struct Renderer {
     putSegments(line1, row: 0, into: &screen)
 
     let c = state.counts
-    let risky: [(Severity, Role, short: String)] = [
-      (.critical, .riskCritical, "crit"), (.warning, .riskWarning, "warn"), (.info, .riskInfo, "info"),
-    ]
+    let risky: [(Severity, short: String)] = [(.critical, "crit"), (.warning, "warn"), (.info, "info")]
     // Six-digit counts on a narrow screen: short severity names, then no ESTABLISHED count, so
     // the last risk count is never cut off.
     func counts(short: Bool, established: Bool) -> [(String, Role)] {
@@ -145,8 +142,8 @@ public struct Renderer {
         (" ? ", .header), ("\(c.keepaliveUnknown)", .keepaliveUnknown),
         ("  risky:", .header),
       ]
-      for (i, (sev, role, abbreviation)) in risky.enumerated() {
-        line += [(" \(c.risky[sev] ?? 0) ", role), ((short ? abbreviation : sev.name) + (i < risky.count - 1 ? "," : ""), .header)]
+      for (i, (sev, abbreviation)) in risky.enumerated() {
+        line += [(" \(c.atRisk(sev)) ", Column.severityRole(sev) ?? .header), ((short ? abbreviation : sev.name) + (i < risky.count - 1 ? "," : ""), .header)]
       }
       return line
     }
@@ -156,12 +153,12 @@ public struct Renderer {
     if !fits(line2) { line2 = counts(short: true, established: false) }
     putSegments(line2, row: 1, into: &screen)
 
-    let arrow = state.sort.descending ? glyphs.sortDescending : glyphs.sortAscending
+    let arrow = sortArrow(state.sort)
     var line3: [(String, Role)] = [
       ("sort ", .header), ("\(state.sort.column.title)\(arrow)", .headerValue), ("  filter ", .header),
     ]
     let f = state.filter
-    if f.ports.isEmpty && f.text.isEmpty && !f.riskyOnly && f.states.isEmpty {
+    if f.isEmpty {
       line3.append(("none", .headerValue))
     } else {
       if !f.ports.isEmpty { line3 += [("ports ", .header), (f.ports.map(String.init).joined(separator: ","), .prompt)] }
@@ -195,7 +192,7 @@ public struct Renderer {
     for (column, width) in layout.columns {
       var title = column.title
       if column.sortColumn == state.sort.column {
-        title += state.sort.descending ? glyphs.sortDescending : glyphs.sortAscending
+        title += sortArrow(state.sort)
       }
       screen.put(top, col, Fit.pad(title, width, right: column.rightAligned, ellipsis: glyphs.ellipsis), .tableHeader)
       col += width + 1
@@ -234,6 +231,10 @@ public struct Renderer {
       screen.put(y, col, text, role)
       col += width + 1
     }
+  }
+
+  func sortArrow(_ order: KatopModel.SortOrder) -> String {
+    order.descending ? glyphs.sortDescending : glyphs.sortAscending
   }
 
   func renderSortMenu(_ state: AppState, into screen: inout ScreenBuffer, top: Int) {

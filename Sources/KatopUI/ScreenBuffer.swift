@@ -51,13 +51,6 @@ public struct ScreenBuffer: Sendable {
     for c in start..<end { cells[row * width + c] = Cell(character, role: role) }
   }
 
-  /// Sets the role of existing cells without changing their characters.
-  public mutating func setRole(_ row: Int, _ col: Int, count: Int, _ role: Role) {
-    guard row >= 0, row < height else { return }
-    let start = max(0, col), end = min(width, col + count)
-    guard start < end else { return }
-    for c in start..<end { cells[row * width + c].role = role }
-  }
 
   public mutating func clear(_ role: Role = .row) {
     for i in cells.indices { cells[i] = Cell(" ", role: role) }

@@ -24,13 +24,19 @@ public struct TableRows: RandomAccessCollection, Sendable {
   let lingering: [Connection]
   /// nil: every connection, in order. Otherwise >= 0: `connections[e]`; < 0: `lingering[-e - 1]`.
   let entries: [Int32]?
+  /// When new sockets were first seen; a row is new while `nowMs` is within the highlight.
   let firstSeen: [UInt64: UInt64]
+  var nowMs: UInt64
 
-  init(connections: [Connection] = [], lingering: [Connection] = [], entries: [Int32]? = nil, firstSeen: [UInt64: UInt64] = [:]) {
+  init(
+    connections: [Connection] = [], lingering: [Connection] = [], entries: [Int32]? = nil,
+    firstSeen: [UInt64: UInt64] = [:], nowMs: UInt64 = 0
+  ) {
     self.connections = connections
     self.lingering = lingering
     self.entries = entries
     self.firstSeen = firstSeen
+    self.nowMs = nowMs
   }
 
   public var startIndex: Int { 0 }
@@ -40,7 +46,8 @@ public struct TableRows: RandomAccessCollection, Sendable {
     let e = entries.map { Int($0[position]) } ?? position
     if e < 0 { return TableRow(connection: lingering[-e - 1], status: .closed) }
     let c = connections[e]
-    return TableRow(connection: c, status: firstSeen[c.record.cookie] != nil ? .new : .unchanged)
+    let isNew = firstSeen[c.record.cookie].map { nowMs &- $0 < AppState.highlightMs } ?? false
+    return TableRow(connection: c, status: isNew ? .new : .unchanged)
   }
 
   /// The row's cookie without building the row.

@@ -7,7 +7,7 @@ struct TUIMeasurement {
   var firstFrameSeconds: Double
   var cpuPercent: Double
   var peakRSSMiB: Double
-  /// Refreshes seen in the sampling window (bursts of CPU time, see `RefreshCounter`) and the
+  /// Refreshes seen in the sampling window (bursts of screen output, see `RefreshCounter`) and the
   /// mean spacing of their starts in seconds (nan when fewer than two were seen).
   var refreshes: Int
   var refreshIntervalSeconds: Double

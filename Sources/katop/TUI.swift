@@ -16,12 +16,13 @@ extension Katop {
       }
     }
     // Port-filtered refreshes look up the sockets already known between walks; new connections
-    // show up at the next walk, every 3 refreshes (docs/performance.md, round 4). The header
-    // says so; AppState keeps the interval 3x the refresh interval as it changes.
+    // show up at the next walk, every 3 refreshes (docs/performance.md, round 4). A non-nil
+    // discovery interval asks for lookups; AppState.collectRequest sets the value (3x the
+    // refresh interval, following the interval keys).
     var tuiRequest = request
-    tuiRequest.discoveryIntervalMs = UInt64(AppState.discoveryRefreshes * min(max(interval ?? 1000, 100), 60_000))
+    tuiRequest.discoveryIntervalMs = 0
     let config = TUIConfig(
-      ports: ports, riskyOnly: risky, states: Set(state), sort: sortOrder, intervalMs: interval ?? 1000,
+      filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
     let collector = Collector(source: source)
     let app = TUIApp(

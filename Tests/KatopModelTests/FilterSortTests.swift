@@ -32,6 +32,16 @@ final class FilterSortTests: XCTestCase {
     XCTAssertFalse(ConnectionFilter(riskyOnly: true).isEmpty)
   }
 
+  /// The lowercased needle follows the text when it is set after init (the TUI's prompt).
+  func testTextSetLaterMatches() {
+    var filter = ConnectionFilter()
+    filter.text = "POSTGRES"
+    XCTAssertEqual(cookies(filter), [10])
+    filter.text = ""
+    XCTAssertEqual(cookies(filter), [10, 20, 30, 40, 5])
+    XCTAssertEqual(filter, ConnectionFilter())
+  }
+
   func sorted(_ column: SortColumn, descending: Bool) -> [UInt64] {
     var r = rows()
     SortOrder(column: column, descending: descending).sort(&r)
@@ -48,5 +58,16 @@ final class FilterSortTests: XCTestCase {
     // Never-detected sorts after any finite time ascending.
     XCTAssertEqual(sorted(.detect, descending: false).first, 5)
     XCTAssertEqual(sorted(.local, descending: false).first, 30)
+  }
+
+  /// The pairwise comparator puts rows in exactly the order `sort(_:)` does, for every column.
+  func testComparatorAgreesWithSort() {
+    for column in SortColumn.allCases {
+      for descending in [false, true] {
+        let order = SortOrder(column: column, descending: descending)
+        let byComparator = rows().sorted(by: order.areInIncreasingOrder).map(\.record.cookie)
+        XCTAssertEqual(byComparator, sorted(column, descending: descending), "\(column) descending \(descending)")
+      }
+    }
   }
 }

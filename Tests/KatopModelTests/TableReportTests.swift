@@ -82,4 +82,21 @@ final class TableReportTests: XCTestCase {
     XCTAssertTrue(lines.allSatisfy { $0.unicodeScalars.count <= 40 })
     XCTAssertTrue(lines.contains { $0.unicodeScalars.count == 40 })
   }
+
+  /// One counting rule for --once and the TUI: keepalive counts only where it runs, so a
+  /// listener with SO_KEEPALIVE set (inherited by accepted sockets) is not counted as on.
+  func testCountsKeepaliveOnlyWhereItRuns() {
+    let listener = Fixture.connection(
+      Fixture.record(state: .listen, idleMs: nil, inode: 7, cookie: 7), options: Fixture.options(true, 60, 10, 3))
+    XCTAssertEqual(listener.keepalive.enabled, true)
+    let n = ConnectionCounts(sample() + [listener])
+    XCTAssertEqual(n.total, 5)
+    XCTAssertEqual(n.listen, 2)
+    XCTAssertEqual(n.keepaliveOn + n.keepaliveOff + n.keepaliveUnknown, 3, "only the established rows")
+    XCTAssertEqual(n.atRisk(.critical), n.critical)
+    var s = SystemInfo()
+    s.hostname = "h"
+    let line = TableReport.header(system: s, profile: .aws, connections: sample() + [listener])[3]
+    XCTAssertTrue(line.contains("keepalive on \(n.keepaliveOn), off \(n.keepaliveOff), unknown \(n.keepaliveUnknown)"), line)
+  }
 }

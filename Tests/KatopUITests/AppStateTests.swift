@@ -249,4 +249,21 @@ final class AppStateTests: XCTestCase {
     let header = Fixtures.render(state, width: 80, height: 24).text(row: 1)
     XCTAssertTrue(header.hasPrefix("conns 7/7 "), header)
   }
+
+  /// Lingering closed rows merged into the table land where sorting everything would put them.
+  func testClosedRowsMergeLikeAFullSort() {
+    for column in [SortColumn.idle, .local, .owner, .detect, .risk] {
+      for descending in [false, true] {
+        var state = Fixtures.state()
+        state.sort = SortOrder(column: column, descending: descending)
+        state.rebuildRows()
+        let open = Fixtures.connections.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
+        state.apply(connections: open, system: Fixtures.system, now: 60_000)
+        var expected = Fixtures.connections
+        state.sort.sort(&expected)
+        XCTAssertEqual(state.rows.map(\.cookie), expected.map(\.record.cookie), "\(column) descending \(descending)")
+        XCTAssertEqual(state.rows.filter { $0.status == .closed }.count, Fixtures.connections.count - open.count)
+      }
+    }
+  }
 }

@@ -93,7 +93,7 @@ enum Fixtures {
   static func state(width: Int = 80, height: Int = 24, filter: ConnectionFilter = ConnectionFilter()) -> AppState {
     var state = AppState(filter: filter)
     state.apply(connections: connections, system: system, now: 10_000)
-    state.setScreenSize(width: width, height: height)
+    state.setScreenSize(height: height)
     return state
   }
 

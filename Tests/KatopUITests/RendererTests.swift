@@ -28,7 +28,7 @@ final class RendererTests: XCTestCase {
     var system = Fixtures.system
     system.notes = ["note one", "note two", "note three", "note four"]
     state.apply(connections: Fixtures.connections, system: system, now: 10_000)
-    state.setScreenSize(width: 80, height: 24)
+    state.setScreenSize(height: 24)
     let screen = Fixtures.render(state, width: 80, height: 24)
     XCTAssertEqual(screen.text(row: 3).trimmingCharacters(in: .whitespaces), "note one")
     XCTAssertEqual(screen.text(row: 4).trimmingCharacters(in: .whitespaces), "note two (+2 more notes: katop --once)")
@@ -160,7 +160,7 @@ final class RendererTests: XCTestCase {
     }
     var state = AppState(sort: SortOrder(column: .local, descending: false))
     state.apply(connections: many, system: Fixtures.system, now: 0)
-    state.setScreenSize(width: 120, height: 40)
+    state.setScreenSize(height: 40)
     _ = state.handle(.end)
     XCTAssertEqual(state.selectedIndex, 99_999)
     let screen = Fixtures.render(state, width: 120, height: 40)
@@ -179,11 +179,11 @@ final class RendererTests: XCTestCase {
     }
     var state = AppState()
     state.apply(connections: many, system: Fixtures.system, now: 0)
-    state.setScreenSize(width: 80, height: 24)
+    state.setScreenSize(height: 24)
     let narrow = Fixtures.render(state, width: 80, height: 24).text(row: 1).trimmingCharacters(in: .whitespaces)
     XCTAssertTrue(narrow.hasSuffix(" info"), "|\(narrow)|")
     XCTAssertTrue(narrow.contains(" crit, ") && narrow.contains(" warn, "), "|\(narrow)|")
-    state.setScreenSize(width: 120, height: 40)
+    state.setScreenSize(height: 40)
     let wide = Fixtures.render(state, width: 120, height: 40).text(row: 1)
     XCTAssertTrue(wide.contains(" critical, ") && wide.contains(" warning, "), "|\(wide)|")
   }
@@ -212,7 +212,7 @@ final class RendererTests: XCTestCase {
       owner: (4242, "java"), idleMs: 200_000, keepalive: false, source: .timer)
     var state = AppState()
     state.apply(connections: [c], system: Fixtures.system, now: 10_000)
-    state.setScreenSize(width: 100, height: 40)
+    state.setScreenSize(height: 40)
     XCTAssertNil(state.wantsInspection, "only on the detail page")
     _ = state.handle(.enter)
     XCTAssertEqual(state.wantsInspection?.record.cookie, 77)
