@@ -198,7 +198,7 @@ final class RendererTests: XCTestCase {
     XCTAssertEqual(Column.timerText(c.record), "ka 0ms")
     var state = AppState()
     state.apply(connections: [c], system: Fixtures.system, now: 10_000)
-    state.setScreenSize(width: 100, height: 40)
+    state.setScreenSize(height: 40)
     _ = state.handle(.enter)
     let text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
     XCTAssertTrue(text.contains("keepalive, fires in 0ms, count 0"), text)
