@@ -1,28 +1,10 @@
-// The TUI's collection thread: collect, analyse and sort off the UI thread, one job at a time,
-// plus the clocks the run loop uses to price a refresh.
+// The TUI's collection thread: collect, analyse and sort off the UI thread, one job at a time.
 import Foundation
 import KatopModel
 
-/// CPU time of the whole process (all threads), in ms.
-func processCPUMs() -> UInt64 {
-  clockMs(CLOCK_PROCESS_CPUTIME_ID)
-}
-
-/// CPU time of the calling thread, in ms.
-func threadCPUMs() -> UInt64 {
-  clockMs(CLOCK_THREAD_CPUTIME_ID)
-}
-
-func monotonicMs() -> UInt64 {
-  clockMs(CLOCK_MONOTONIC)
-}
-
-/// The clock's reading in ms.
-private func clockMs(_ clock: clockid_t) -> UInt64 {
-  var ts = timespec()
-  clock_gettime(clock, &ts)
-  return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-}
+func processCPUMs() -> UInt64 { Clocks.processCPUMs() }
+func threadCPUMs() -> UInt64 { Clocks.threadCPUMs() }
+func monotonicMs() -> UInt64 { Clocks.monotonicMs() }
 
 /// Runs collect + analyse jobs on its own thread. One job runs at a time; a job submitted while
 /// another waits replaces it (keeping a pending collection when the new job only re-analyses).

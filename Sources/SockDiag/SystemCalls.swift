@@ -1,6 +1,7 @@
 // Small Glibc helpers shared by the collector: errno names, file reads, monotonic time.
 
 import Glibc
+import KatopModel
 
 enum SystemCalls {
   /// "EPERM", "ENOENT" ... for the errnos a collector meets; "errno N" otherwise.
@@ -53,11 +54,7 @@ enum SystemCalls {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  static func monotonicMs() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-  }
+  static func monotonicMs() -> UInt64 { Clocks.monotonicMs() }
 }
 
 /// An errno value carried as an Error.

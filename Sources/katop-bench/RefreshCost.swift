@@ -15,13 +15,7 @@ struct RefreshCost {
 }
 
 /// CPU time (user + system) of this process so far, in ms.
-func processCPUMs() -> Double {
-  var usage = rusage()
-  getrusage(RUSAGE_SELF.rawValue, &usage)
-  let user = Double(usage.ru_utime.tv_sec) * 1000 + Double(usage.ru_utime.tv_usec) / 1000
-  let system = Double(usage.ru_stime.tv_sec) * 1000 + Double(usage.ru_stime.tv_usec) / 1000
-  return user + system
-}
+func processCPUMs() -> Double { Clocks.seconds(CLOCK_PROCESS_CPUTIME_ID) * 1000 }
 
 /// `runs` bare dumps, then one cold full collection and `runs` warm ones spaced `spacingSeconds`.
 func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> RefreshCost {

@@ -1,6 +1,7 @@
 // Running a whole process and measuring it: wall time, CPU time and peak RSS from wait4.
 import Foundation
 import Glibc
+import KatopModel
 
 struct Measurement {
   var wallSeconds: Double
@@ -9,11 +10,7 @@ struct Measurement {
   var status: Int32
 }
 
-func monotonicSeconds() -> Double {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+func monotonicSeconds() -> Double { Clocks.seconds(CLOCK_MONOTONIC) }
 
 enum SpawnError: Error, CustomStringConvertible {
   case failed(String, Int32)
