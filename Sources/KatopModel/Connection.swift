@@ -141,15 +141,15 @@ public struct Risk: Hashable, Sendable {
 /// only the visible rows). Changing `record`, `owner`, `keepalive` or `idleMs` first pins the
 /// risks as they were, so a Connection behaves exactly as if its risks had been stored.
 public struct Connection: Sendable {
-  public var record: SocketRecord { willSet { pinRisks() } }
+  public private(set) var record: SocketRecord
   // The next four fields fill the record's tail padding and alignment gap.
   /// How `risks` is known: see `RiskBasis`.
   var riskBasis = RiskBasis()
   var riskProfileIndex: UInt8 = 0
   var hasIdleMs = false
   var riskProfileTimeout: Int32 = 0
-  public var keepalive: KeepaliveState { willSet { pinRisks() } }
-  public var owner: Owner? { willSet { pinRisks() } }
+  public private(set) var keepalive: KeepaliveState
+  public private(set) var owner: Owner?
   private var storedIdleMs: UInt64 = 0
   /// The risks when set explicitly (`init`, the setter, or pinned); empty while they are evaluated.
   private var storedRisks: [Risk]
@@ -164,14 +164,7 @@ public struct Connection: Sendable {
   }
 
   /// Idle time as the keepalive timer sees it: min(last_data_recv, last_ack_recv); nil without tcp_info.
-  public var idleMs: UInt64? {
-    get { hasIdleMs ? storedIdleMs : nil }
-    set {
-      pinRisks()
-      hasIdleMs = newValue != nil
-      storedIdleMs = newValue ?? 0
-    }
-  }
+  public var idleMs: UInt64? { hasIdleMs ? storedIdleMs : nil }
 
   /// Every risk rule that fires, most severe first.
   public var risks: [Risk] {
@@ -221,14 +214,6 @@ public struct Connection: Sendable {
     let names = RiskText.profileNames
     let name = names.indices.contains(Int(riskProfileIndex)) ? names[Int(riskProfileIndex)] : "custom"
     return MiddleboxProfile(name: name, idleTimeoutSeconds: Int(riskProfileTimeout), summary: "")
-  }
-
-  /// Stores the evaluated risks before a field they are made of changes.
-  private mutating func pinRisks() {
-    guard riskBasis.evaluated else { return }
-    let pinned = risks
-    riskBasis = RiskBasis()
-    storedRisks = pinned
   }
 }
 

@@ -33,32 +33,40 @@ public struct SortOrder: Hashable, Sendable {
   /// rows once, in order (docs/performance.md).
   public func sort(_ rows: inout [Connection]) {
     if rows.count < 2 { return }
+    let all = (0..<Int32(truncatingIfNeeded: rows.count)).map { $0 }
+    let order = rows.withUnsafeBufferPointer { buffer in self.order(all) { buffer[$0] } }
+    SortOrder.permute(&rows, by: order)
+  }
+
+  /// The store's `slots` in this order, ties broken on the cookie; no row moves.
+  public func order(_ slots: [Int32], of rows: [StoredConnection]) -> [Int32] {
+    rows.withUnsafeBufferPointer { buffer in order(slots) { buffer[$0].connection } }
+  }
+
+  /// `indices` reordered by the connections `connectionAt` gives for them.
+  func order(_ indices: [Int32], _ connectionAt: (Int) -> Connection) -> [Int32] {
+    if indices.count < 2 { return indices }
     let desc = descending
     let col = column
-    var order: [Int32]
     if let keyOf = SortOrder.numericKey(col) {
       var keyed: [(key: UInt64, cookie: UInt64, index: Int32)] = []
-      keyed.reserveCapacity(rows.count)
-      rows.withUnsafeBufferPointer { buffer in
-        for i in buffer.indices {
-          let key = keyOf(buffer[i])
-          keyed.append((desc ? ~key : key, buffer[i].record.cookie, Int32(truncatingIfNeeded: i)))
-        }
+      keyed.reserveCapacity(indices.count)
+      for i in indices {
+        let c = connectionAt(Int(i))
+        let key = keyOf(c)
+        keyed.append((desc ? ~key : key, c.record.cookie, i))
       }
       keyed.sort { a, b in a.key != b.key ? a.key < b.key : a.cookie < b.cookie }
-      order = keyed.map(\.index)
-    } else {
-      order = (0..<Int32(truncatingIfNeeded: rows.count)).map { $0 }
-      rows.withUnsafeBufferPointer { buffer in
-        order.sort { ia, ib in
-          let a = buffer[Int(ia)], b = buffer[Int(ib)]
-          let c = SortOrder.compare(a, b, col)
-          if c != 0 { return desc ? c > 0 : c < 0 }
-          return a.record.cookie < b.record.cookie
-        }
-      }
+      return keyed.map(\.index)
     }
-    SortOrder.permute(&rows, by: order)
+    var order = indices
+    order.sort { ia, ib in
+      let a = connectionAt(Int(ia)), b = connectionAt(Int(ib))
+      let c = SortOrder.compare(a, b, col)
+      if c != 0 { return desc ? c > 0 : c < 0 }
+      return a.record.cookie < b.record.cookie
+    }
+    return order
   }
 
   /// Reorders in place so that `rows[k]` becomes the old `rows[order[k]]`, following the

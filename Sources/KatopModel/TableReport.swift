@@ -132,8 +132,12 @@ public struct ConnectionCounts: Hashable, Sendable {
   public init() {}
 
   public init(_ connections: [Connection]) {
-    total = connections.count
-    for c in connections {
+    for c in connections { add(c) }
+  }
+
+  /// Counts one more connection.
+  public mutating func add(_ c: Connection) {
+      total += 1
       switch c.record.state {
       case .established: established += 1
       case .listen: listen += 1
@@ -154,7 +158,6 @@ public struct ConnectionCounts: Hashable, Sendable {
       case .info?: info += 1
       case nil: break
       }
-    }
   }
 
   /// Connections whose worst risk has this severity.

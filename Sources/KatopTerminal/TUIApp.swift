@@ -44,12 +44,11 @@ public final class TUIApp {
 
   public init(
     config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
-    analyze: @escaping @Sendable (inout Snapshot, MiddleboxProfile) -> [Connection],
     inspect: ((Connection) -> SocketOptions?)? = nil
   ) {
     self.config = config
     self.inspect = inspect
-    self.worker = CollectionWorker(collect: collect, analyze: analyze)
+    self.worker = CollectionWorker(collect: collect)
   }
 
   /// Runs until q / F10 (returns 0) or SIGINT / SIGTERM / SIGHUP (returns 128 + signal). Throws
@@ -78,7 +77,7 @@ public final class TUIApp {
     var fullPending = quickFirst.owners || quickFirst.socketOptions
     quickFirst.owners = false
     quickFirst.socketOptions = false
-    worker.submit(request: quickFirst, profile: state.profile, sort: state.sort, generation: generation)
+    worker.submit(request: quickFirst, generation: generation)
     var dirty = true
     var buffer = ScreenBuffer(width: 0, height: 0)
 
@@ -97,8 +96,9 @@ public final class TUIApp {
         uiCostMs = mainCPU &- mainCPUAtOutput
         mainCPUAtOutput = mainCPU
         switch output.result {
-        case .success(let (system, connections)):
-          state.apply(connections: connections, system: system, now: now, sortedBy: output.sortedBy)
+        case .success(let snapshot):
+          state.apply(
+            snapshot: snapshot, now: now, ownersRead: output.request.owners, optionsRead: output.request.socketOptions)
         case .failure(let error):
           state.collectError = "\(error)"
         }
@@ -107,8 +107,7 @@ public final class TUIApp {
           fullPending = false
           // Cold: the first owner scan and settings read cost several times a steady refresh;
           // their duration must not space the following refreshes (docs/performance.md).
-          worker.submit(
-            request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation, cold: true)
+          worker.submit(request: state.collectRequest, generation: generation, cold: true)
           lastCollectStart = now
         }
       }
@@ -128,7 +127,7 @@ public final class TUIApp {
         dirty = true
       }
       if !busy && !state.paused && now &- lastCollectStart >= effectiveIntervalMs {
-        worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+        worker.submit(request: state.collectRequest, generation: generation)
         lastCollectStart = now
       }
       let showRefreshing = busy && now &- lastCollectStart > 500
@@ -171,10 +170,8 @@ public final class TUIApp {
           return 0
         case .recollect(let request):
           generation += 1
-          worker.submit(request: request, profile: state.profile, sort: state.sort, generation: generation)
+          worker.submit(request: request, generation: generation)
           lastCollectStart = monotonicMs()
-        case .reanalyze(let profile):
-          worker.submit(request: nil, profile: profile, sort: state.sort, generation: generation)
         }
       }
     }

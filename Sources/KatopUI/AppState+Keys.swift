@@ -58,9 +58,8 @@ extension AppState {
       filter.riskyOnly.toggle()
       rebuildRows()
     case .cycleProfile:
-      profile = profile.next
+      applyProfile(profile.next)
       statusMessage = "profile \(profile.name): idle timeout \(Format.duration(seconds: profile.idleTimeoutSeconds))"
-      return .reanalyze(profile)
     case .sortMenu:
       sortMenuIndex = SortColumn.allCases.firstIndex(of: sort.column) ?? 0
       mode = .sortMenu

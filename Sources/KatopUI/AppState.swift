@@ -1,5 +1,5 @@
-// The TUI's state: the analysed connections, the rows built from them (filter, sort, new and
-// closed highlighting), selection and scrolling. Keys are handled in AppState+Keys.swift.
+// The TUI's state: the connection store, the rows shown from it (filter, sort, new and closed
+// highlighting from the store's stamps), selection and scrolling. Keys are handled in AppState+Keys.swift.
 // Pure: no terminal, no clock, no kernel.
 import KatopModel
 
@@ -16,8 +16,6 @@ public enum Effect: Hashable, Sendable {
   case quit
   /// Kernel-side filters changed: collect again with this request.
   case recollect(CollectRequest)
-  /// The middlebox profile changed: analyse the last snapshot again.
-  case reanalyze(MiddleboxProfile)
 }
 
 /// The interval the run loop really keeps when a refresh is slow, and why.
@@ -80,27 +78,24 @@ public struct AppState: Sendable {
   /// (keepalive known off from the timers): set by the run loop, shown by the detail page.
   public var inspection: Inspection?
 
-  public private(set) var connections: [Connection] = []
-  public private(set) var system = SystemInfo()
-  /// Totals over the latest snapshot (not the lingering closed rows).
-  public private(set) var counts = ConnectionCounts()
+  /// Every connection known, persistent across refreshes (rows keyed by socket cookie).
+  public private(set) var store: ConnectionStore
+  public var system: SystemInfo { store.system }
+  /// Totals over the open connections (not the lingering closed rows).
+  public var counts: ConnectionCounts { store.counts }
   public private(set) var rows = TableRows()
   public private(set) var selectedIndex = 0
   public private(set) var selectedCookie: UInt64?
   public private(set) var nowMs: UInt64 = 0
   public private(set) var hasData = false
   /// How many of `rows` are lingering closed rows.
-  public var shownClosed: Int { rows.lingering.count }
+  public private(set) var shownClosed = 0
 
-  /// The order `connections` is in (nil: unsorted).
-  private var connectionsOrder: SortOrder?
-  private var known: Set<UInt64> = []
-  private var firstSeen: [UInt64: UInt64] = [:]
-  private var closed: [UInt64: (connection: Connection, goneAtMs: UInt64)] = [:]
   /// When `tick` next has something to expire (nil: nothing highlighted or lingering).
   private var nextExpiryMs: UInt64?
-  /// The next snapshot is a new baseline (first one, or kernel filters changed): no new/closed marks.
-  var awaitingBaseline = true
+  /// The next snapshot is a new baseline (kernel filters changed): the store starts over, no
+  /// new/closed marks.
+  var awaitingBaseline = false
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(), sort: SortOrder = SortOrder(),
@@ -111,6 +106,7 @@ public struct AppState: Sendable {
     self.profile = profile
     self.intervalMs = min(max(intervalMs, 100), 60_000)
     self.baseRequest = baseRequest
+    self.store = ConnectionStore(profile: profile, lingerMs: AppState.highlightMs)
   }
 
   /// What the collector should be asked for: the port filter runs in the kernel.
@@ -141,34 +137,47 @@ public struct AppState: Sendable {
 
   // MARK: data
 
-  /// Takes a new analysed snapshot: diffs it against the previous one by socket cookie.
-  /// `sortedBy`: the order `new` is already in (the run loop sorts off the UI thread); when it is
-  /// the current sort order the rows are not sorted again.
-  public mutating func apply(connections new: [Connection], system: SystemInfo, now: UInt64, sortedBy: SortOrder? = nil) {
+  /// Merges a collection into the store and rebuilds the rows. `coverage`: whether rows missing
+  /// from the snapshot are closed; `ownersRead` / `optionsRead`: whether its owners and settings
+  /// are current (else the store keeps the ones it has).
+  public mutating func apply(
+    snapshot: Snapshot, coverage: SnapshotCoverage = .complete, now: UInt64, ownersRead: Bool = true,
+    optionsRead: Bool = true
+  ) {
+    beginApply(now: now)
+    store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
+    endApply()
+  }
+
+  /// Merges connections analysed elsewhere (tests).
+  public mutating func apply(connections: [Connection], system: SystemInfo, now: UInt64, coverage: SnapshotCoverage = .complete) {
+    beginApply(now: now)
+    store.merge(connections: connections, system: system, coverage: coverage, nowMs: now)
+    endApply()
+  }
+
+  /// Re-evaluates the risks for another middlebox profile.
+  public mutating func applyProfile(_ new: MiddleboxProfile) {
+    profile = new
+    rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
+    store.setProfile(new)
+    rebuildRows()
+  }
+
+  private mutating func beginApply(now: UInt64) {
     nowMs = now
-    var cookies = Set<UInt64>(minimumCapacity: new.count)
-    for c in new { cookies.insert(c.record.cookie) }
+    rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
     if awaitingBaseline {
-      firstSeen.removeAll()
-      closed.removeAll()
+      store.reset()
       awaitingBaseline = false
-    } else {
-      firstSeen = firstSeen.filter { now &- $0.value < AppState.highlightMs }
-      for c in new where !known.contains(c.record.cookie) { firstSeen[c.record.cookie] = now }
-      for c in connections where !cookies.contains(c.record.cookie) {
-        closed[c.record.cookie] = (c, now)
-      }
-      closed = closed.filter { !cookies.contains($0.key) && now &- $0.value.goneAtMs < AppState.highlightMs }
     }
-    known = cookies
-    connections = new
-    connectionsOrder = sortedBy
-    self.system = system
-    counts = ConnectionCounts(new)
+    if store.profile != profile { store.setProfile(profile) }
+  }
+
+  private mutating func endApply() {
     hasData = true
     collectError = nil
     rebuildRows()
-    nextExpiryMs = earliestExpiry()
   }
 
   /// Advances the clock; returns true when a highlight expired or a closed row vanished.
@@ -177,78 +186,51 @@ public struct AppState: Sendable {
   public mutating func tick(now: UInt64) -> Bool {
     nowMs = now
     guard let next = nextExpiryMs, now >= next else { return false }
-    if closed.contains(where: { now &- $0.value.goneAtMs >= AppState.highlightMs }) {
-      closed = closed.filter { now &- $0.value.goneAtMs < AppState.highlightMs }
+    if let expiry = store.nextExpiryMs(), now >= expiry {
+      rows = TableRows()
+      store.expire(nowMs: now)
       rebuildRows()
     } else {
       rows.nowMs = now
+      nextExpiryMs = earliestExpiry()
     }
-    nextExpiryMs = earliestExpiry()
     return true
   }
 
   /// When the next new-row highlight or closed row runs out (nil: none left).
   private func earliestExpiry() -> UInt64? {
     var earliest: UInt64?
-    func consider(_ since: UInt64) {
-      guard nowMs &- since < AppState.highlightMs else { return }
-      earliest = min(earliest ?? .max, since + AppState.highlightMs)
+    for r in store.rows {
+      for since in [r.firstSeenMs, r.closedAtMs] {
+        guard let since, nowMs &- since < AppState.highlightMs else { continue }
+        earliest = min(earliest ?? .max, since &+ AppState.highlightMs)
+      }
     }
-    for since in firstSeen.values { consider(since) }
-    for entry in closed.values { consider(entry.goneAtMs) }
     return earliest
   }
 
-  /// Filters and sorts into `rows`, then puts the selection back on the same socket.
-  /// `connections` is kept in `sort` order (sorted again only when the order changes), so
-  /// filtering keeps the order and the lingering closed rows, sorted on their own, are merged in.
+  /// Filters and sorts the store's rows into `rows` (open and lingering closed ones alike), then
+  /// puts the selection back on the same socket.
   public mutating func rebuildRows() {
-    if connectionsOrder != sort {
-      sort.sort(&connections)
-      connectionsOrder = sort
-    }
-    var lingering = closed.values.map(\.connection).filter { filter.matches($0) }
-    lingering.sort(by: sort.areInIncreasingOrder)
-    var entries: [Int32]?
-    if !filter.isEmpty || !lingering.isEmpty {
-      var list: [Int32] = []
-      connections.withUnsafeBufferPointer { buffer in
-        for i in buffer.indices where filter.isEmpty || filter.matches(buffer[i]) {
-          list.append(Int32(truncatingIfNeeded: i))
-        }
+    let filter = self.filter
+    var slots: [Int32] = []
+    var closed = 0
+    store.rows.withUnsafeBufferPointer { b in
+      slots.reserveCapacity(b.count)
+      for i in b.indices where !b[i].vacant && (filter.isEmpty || filter.matches(b[i].connection)) {
+        slots.append(Int32(truncatingIfNeeded: i))
+        if b[i].isClosed { closed += 1 }
       }
-      if !lingering.isEmpty { list = merge(lingering: lingering, into: list) }
-      entries = list
     }
-    rows = TableRows(connections: connections, lingering: lingering, entries: entries, firstSeen: firstSeen, nowMs: nowMs)
+    shownClosed = closed
+    rows = TableRows(store: store.rows, slots: sort.order(slots, of: store.rows), nowMs: nowMs)
+    nextExpiryMs = earliestExpiry()
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i
       keepSelectionVisible()
     } else {
       select(selectedIndex)
     }
-  }
-
-  /// Merges the sorted `lingering` rows (as entries -1, -2 ...) into `list` (indices into the
-  /// sorted `connections`) in one append-only pass.
-  private func merge(lingering: [Connection], into list: [Int32]) -> [Int32] {
-    var merged: [Int32] = []
-    merged.reserveCapacity(list.count + lingering.count)
-    var next = 0
-    connections.withUnsafeBufferPointer { buffer in
-      for e in list {
-        while next < lingering.count && sort.areInIncreasingOrder(lingering[next], buffer[Int(e)]) {
-          merged.append(Int32(-next - 1))
-          next += 1
-        }
-        merged.append(e)
-      }
-    }
-    while next < lingering.count {
-      merged.append(Int32(-next - 1))
-      next += 1
-    }
-    return merged
   }
 
   // MARK: selection

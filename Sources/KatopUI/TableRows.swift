@@ -1,60 +1,49 @@
-// The rows the table shows: a view over the analysed connections plus lingering closed ones,
-// each with its new / closed status (AppState builds them).
+// The rows the table shows: slots of the connection store in display order, each with its new /
+// closed status read from the store's stamps (AppState builds them).
 import KatopModel
 
 public enum RowStatus: Hashable, Sendable {
   case unchanged
   /// First seen less than `AppState.highlightMs` ago.
   case new
-  /// Gone from the latest snapshot; lingers greyed for `AppState.highlightMs`.
+  /// Gone from the latest complete snapshot; lingers greyed for `AppState.highlightMs`.
   case closed
 }
 
 public struct TableRow: Sendable {
   public var connection: Connection
   public var status: RowStatus
-  public var cookie: UInt64 { connection.record.cookie }
+  /// The row's identity: `ConnectionStore.key(of:)`, the socket cookie where there is one.
+  public var cookie: UInt64 { ConnectionStore.key(of: connection.record) }
 }
 
-/// The table's rows in display order: a view over the state's connections (which stay in one
-/// shared array) plus the lingering closed ones, built on access, so 100k rows cost an index
-/// list at most instead of a second 100k-Connection array (docs/performance.md).
+/// The table's rows in display order: a list of slots into the store's rows (shared, not
+/// copied), so 100k rows cost an index list.
 public struct TableRows: RandomAccessCollection, Sendable {
-  let connections: [Connection]
-  let lingering: [Connection]
-  /// nil: every connection, in order. Otherwise >= 0: `connections[e]`; < 0: `lingering[-e - 1]`.
-  let entries: [Int32]?
-  /// When new sockets were first seen; a row is new while `nowMs` is within the highlight.
-  let firstSeen: [UInt64: UInt64]
+  let store: [StoredConnection]
+  let slots: [Int32]
+  /// A row is new while `nowMs` is within the highlight of its first sighting.
   var nowMs: UInt64
 
-  init(
-    connections: [Connection] = [], lingering: [Connection] = [], entries: [Int32]? = nil,
-    firstSeen: [UInt64: UInt64] = [:], nowMs: UInt64 = 0
-  ) {
-    self.connections = connections
-    self.lingering = lingering
-    self.entries = entries
-    self.firstSeen = firstSeen
+  init(store: [StoredConnection] = [], slots: [Int32] = [], nowMs: UInt64 = 0) {
+    self.store = store
+    self.slots = slots
     self.nowMs = nowMs
   }
 
   public var startIndex: Int { 0 }
-  public var endIndex: Int { entries?.count ?? connections.count }
+  public var endIndex: Int { slots.count }
 
   public subscript(position: Int) -> TableRow {
-    let e = entries.map { Int($0[position]) } ?? position
-    if e < 0 { return TableRow(connection: lingering[-e - 1], status: .closed) }
-    let c = connections[e]
-    let isNew = firstSeen[c.record.cookie].map { nowMs &- $0 < AppState.highlightMs } ?? false
-    return TableRow(connection: c, status: isNew ? .new : .unchanged)
+    let r = store[Int(slots[position])]
+    if r.isClosed { return TableRow(connection: r.connection, status: .closed) }
+    let isNew = r.firstSeenMs.map { nowMs &- $0 < AppState.highlightMs } ?? false
+    return TableRow(connection: r.connection, status: isNew ? .new : .unchanged)
   }
 
-  /// The row's cookie without building the row.
-  public func cookie(at position: Int) -> UInt64 {
-    let e = entries.map { Int($0[position]) } ?? position
-    return e < 0 ? lingering[-e - 1].record.cookie : connections[e].record.cookie
-  }
+  /// The row's identity (`ConnectionStore.key(of:)`: the cookie, where the kernel gave one)
+  /// without building the row.
+  public func cookie(at position: Int) -> UInt64 { store[Int(slots[position])].key }
 
   public func index(ofCookie cookie: UInt64) -> Int? {
     indices.first { self.cookie(at: $0) == cookie }

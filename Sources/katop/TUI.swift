@@ -29,7 +29,6 @@ extension Katop {
     let collector = Mutex(Collector(source: source))
     let app = TUIApp(
       config: config, collect: { request in try collector.withLock { try $0.collect(request) } },
-      analyze: { Analyzer.analyze(releasing: &$0, profile: $1) },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }

@@ -87,7 +87,7 @@ final class AppStateTests: XCTestCase {
     _ = state.handle(.char("r"))
     XCTAssertTrue(state.filter.riskyOnly)
     XCTAssertEqual(state.rows.count, 4)
-    XCTAssertEqual(state.handle(.char("!")), .reanalyze(MiddleboxProfile.all[1]))
+    XCTAssertEqual(state.handle(.char("!")), .none)
     XCTAssertEqual(state.profile.name, "azure")
   }
 
@@ -123,8 +123,8 @@ final class AppStateTests: XCTestCase {
     var reordered = Array(Fixtures.connections.reversed())
     // Make the selected connection sort first now.
     if let i = reordered.firstIndex(where: { $0.record.cookie == cookie }) {
+      reordered[i] = reordered[i].with(idleMs: 99_000_000)
       reordered[i].risks = [Fixtures.noKeepalive]
-      reordered[i].idleMs = 99_000_000
     }
     state.apply(connections: reordered, system: Fixtures.system, now: 11_000)
     XCTAssertEqual(state.selectedCookie, cookie)
@@ -150,8 +150,7 @@ final class AppStateTests: XCTestCase {
   func testNewRowHighlightExpires() {
     var state = Fixtures.state()
     XCTAssertTrue(state.rows.allSatisfy { $0.status == .unchanged }, "the first snapshot is a baseline")
-    var added = Fixtures.connections[2]
-    added.record.cookie = 99
+    let added = Fixtures.connections[2].with { $0.cookie = 99 }
     state.apply(connections: Fixtures.connections + [added], system: Fixtures.system, now: 20_000)
     XCTAssertEqual(state.rows.first { $0.cookie == 99 }?.status, .new)
     XCTAssertFalse(state.tick(now: 22_000))
@@ -236,11 +235,10 @@ final class AppStateTests: XCTestCase {
   func testPresortedApplyMergesClosedRowsInOrder() {
     var state = Fixtures.state()
     var next = Array(Fixtures.connections.dropFirst(2))  // cookies 1 and 2 close
-    var added = Fixtures.connections[2]
-    added.record.cookie = 50
+    let added = Fixtures.connections[2].with { $0.cookie = 50 }
     next.append(added)
     state.sort.sort(&next)
-    state.apply(connections: next, system: Fixtures.system, now: 50_000, sortedBy: state.sort)
+    state.apply(connections: next, system: Fixtures.system, now: 50_000)
     var expected = next + Array(Fixtures.connections.prefix(2))
     state.sort.sort(&expected)
     XCTAssertEqual(state.rows.map(\.cookie), expected.map(\.record.cookie))

@@ -103,3 +103,13 @@ enum Fixtures {
     return buffer
   }
 }
+
+extension Connection {
+  /// A copy with a changed record and / or idle time (its risks stored as they were): a changed
+  /// socket is a new Connection.
+  func with(_ change: (inout SocketRecord) -> Void = { _ in }, idleMs newIdle: UInt64? = nil) -> Connection {
+    var r = record
+    change(&r)
+    return Connection(record: r, owner: owner, keepalive: keepalive, idleMs: newIdle ?? idleMs, risks: risks)
+  }
+}

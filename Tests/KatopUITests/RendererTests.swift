@@ -153,10 +153,10 @@ final class RendererTests: XCTestCase {
     var many: [Connection] = []
     many.reserveCapacity(100_000)
     for i in 0..<100_000 {
-      var c = base
-      c.record.cookie = UInt64(i + 100)
-      c.record.local.port = UInt16(truncatingIfNeeded: 1024 + i % 60_000)
-      many.append(c)
+      many.append(base.with {
+        $0.cookie = UInt64(i + 100)
+        $0.local.port = UInt16(truncatingIfNeeded: 1024 + i % 60_000)
+      })
     }
     var state = AppState(sort: SortOrder(column: .local, descending: false))
     state.apply(connections: many, system: Fixtures.system, now: 0)
@@ -173,9 +173,7 @@ final class RendererTests: XCTestCase {
     let base = Fixtures.connections[2]
     var many: [Connection] = []
     for i in 0..<100_000 {
-      var c = base
-      c.record.cookie = UInt64(i + 100)
-      many.append(c)
+      many.append(base.with { $0.cookie = UInt64(i + 100) })
     }
     var state = AppState()
     state.apply(connections: many, system: Fixtures.system, now: 0)

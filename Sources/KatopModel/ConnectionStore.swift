@@ -1,0 +1,279 @@
+// The TUI's persistent table of connections (htop's Table): one row per socket (cookie), kept
+// across refreshes and updated in place. Each refresh merges the collector's records into it:
+// new rows are stamped, rows gone from the kernel are marked closed and linger, unchanged rows are
+// not rebuilt. The view (filter, sort) is a list of slots into `rows`.
+
+/// What a snapshot covers, for `ConnectionStore.merge`.
+public enum SnapshotCoverage: String, Sendable {
+  /// Every socket the request asks for: a row missing from it is closed.
+  case complete
+  /// Exact lookups of some known sockets: rows missing from it are only not refreshed.
+  case partial
+}
+
+/// Per-connection traffic counters from tcp_info, kept from one refresh to the next.
+public struct TrafficCounters: Hashable, Sendable {
+  public var segsIn: UInt32?
+  public var segsOut: UInt32?
+  public var bytesAcked: UInt64?
+  public var bytesReceived: UInt64?
+
+  public init(segsIn: UInt32? = nil, segsOut: UInt32? = nil, bytesAcked: UInt64? = nil, bytesReceived: UInt64? = nil) {
+    self.segsIn = segsIn
+    self.segsOut = segsOut
+    self.bytesAcked = bytesAcked
+    self.bytesReceived = bytesReceived
+  }
+
+  public init(_ info: TCPInfo?) {
+    self.init(segsIn: info?.segsIn, segsOut: info?.segsOut, bytesAcked: info?.bytesAcked, bytesReceived: info?.bytesReceived)
+  }
+
+  /// Whether segments moved between `self` (earlier) and `later`; false when either is unknown.
+  public func segmentsMoved(to later: TrafficCounters) -> Bool {
+    guard let i0 = segsIn, let o0 = segsOut, let i1 = later.segsIn, let o1 = later.segsOut else { return false }
+    return i0 != i1 || o0 != o1
+  }
+}
+
+/// One row of the store: the analysed connection and what persists about it across refreshes.
+public struct StoredConnection: Sendable {
+  public internal(set) var connection: Connection
+  /// The settings last read from the socket itself (reused when a refresh does not read them).
+  public internal(set) var options: SocketOptions?
+  /// When the row appeared; nil for rows present in the first snapshot (never highlighted).
+  public internal(set) var firstSeenMs: UInt64?
+  /// When a complete snapshot first missed the socket; nil while it is open.
+  public internal(set) var closedAtMs: UInt64?
+  /// When a snapshot last carried the socket.
+  public internal(set) var refreshedAtMs: UInt64
+  /// tcp_info counters as of `refreshedAtMs`, and as of the refresh before (nil: none yet).
+  public internal(set) var counters: TrafficCounters
+  public internal(set) var previousCounters: TrafficCounters?
+  /// The last refresh at which segs_in or segs_out changed (nil: not since the row appeared).
+  public internal(set) var lastActivityMs: UInt64?
+  /// Which merge last carried the socket.
+  var seenInMerge: UInt32
+  /// A free slot (its row was dropped after lingering).
+  public internal(set) var vacant = false
+
+  /// The row's identity in the store: the socket cookie (`ConnectionStore.key(of:)`).
+  public var key: UInt64 { ConnectionStore.key(of: connection.record) }
+  public var isClosed: Bool { closedAtMs != nil }
+}
+
+public struct ConnectionStore: Sendable {
+  /// The slots; vacant ones (rows dropped after lingering) are skipped and reused.
+  public private(set) var rows: [StoredConnection] = []
+  /// How long closed rows stay before their slot is freed.
+  public var lingerMs: UInt64
+  public private(set) var profile: MiddleboxProfile
+  public private(set) var system = SystemInfo()
+  /// Totals over the open rows.
+  public private(set) var counts = ConnectionCounts()
+  /// When the last complete snapshot was merged (nil: none yet).
+  public private(set) var completeAtMs: UInt64?
+  /// When the last snapshot of any coverage was merged.
+  public private(set) var refreshedAtMs: UInt64?
+  /// Rows (re)built by the last merge: new or changed ones (tests, diagnostics).
+  public private(set) var lastRebuilt = 0
+  private var slotOfKey: [UInt64: Int32] = [:]
+  private var vacantSlots: [Int32] = []
+  private var merges: UInt32 = 0
+
+  public init(profile: MiddleboxProfile = .aws, lingerMs: UInt64 = 3000) {
+    self.profile = profile
+    self.lingerMs = lingerMs
+  }
+
+  /// Forgets every row: the next merge is a new baseline (no row in it is "new").
+  public mutating func reset() {
+    rows = []
+    slotOfKey = [:]
+    vacantSlots = []
+    counts = ConnectionCounts()
+    completeAtMs = nil
+    refreshedAtMs = nil
+  }
+
+  public var isEmpty: Bool { slotOfKey.isEmpty }
+  /// The slot holding the socket with this key (open or lingering), if any.
+  public func slot(of key: UInt64) -> Int? { slotOfKey[key].map(Int.init) }
+
+  /// A row's identity: the socket cookie. /proc/net/tcp has no cookies (all 0): there the
+  /// family, addresses, ports and inode stand in (top bit set, so no cookie-like small value).
+  public static func key(of record: SocketRecord) -> UInt64 {
+    if record.cookie != 0 { return record.cookie }
+    var h = Hasher()
+    h.combine(record.family)
+    h.combine(record.local)
+    h.combine(record.remote)
+    h.combine(record.inode)
+    return UInt64(bitPattern: Int64(h.finalize())) | 1 << 63
+  }
+
+  /// Slots of every row, open or lingering, in slot order.
+  public var occupiedSlots: [Int32] {
+    var out: [Int32] = []
+    out.reserveCapacity(slotOfKey.count)
+    rows.withUnsafeBufferPointer { b in
+      for i in b.indices where !b[i].vacant { out.append(Int32(truncatingIfNeeded: i)) }
+    }
+    return out
+  }
+
+  /// Merges a snapshot: known sockets are updated in their slot (rebuilt only when their record,
+  /// owner or settings changed), new ones are added and stamped `nowMs`, and, for a complete
+  /// snapshot, open rows it lacks are marked closed. `ownersRead` / `optionsRead`: the snapshot's
+  /// owners / settings are current (else the rows keep theirs).
+  public mutating func merge(
+    _ snapshot: Snapshot, coverage: SnapshotCoverage, nowMs: UInt64, ownersRead: Bool = true, optionsRead: Bool = true
+  ) {
+    let index = RiskText.profileIndex(profile)
+    let previousSystem = system
+    beginMerge(system: snapshot.system)
+    let baseline = completeAtMs == nil && isEmpty
+    // Assumed settings come from the sysctls: when they changed, every row is rebuilt.
+    let sysctlsChanged = !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system)
+    for record in snapshot.sockets {
+      let inode = record.inode
+      if let slot = slotOfKey[ConnectionStore.key(of: record)] {
+        let old = rows[Int(slot)]
+        let owner = inode == 0 ? nil : (ownersRead ? snapshot.owners[inode] : old.connection.owner)
+        let options = inode == 0 ? nil : (optionsRead ? snapshot.options[inode] : old.options)
+        if !sysctlsChanged && old.connection.record == record && old.connection.owner == owner && old.options == options
+          && !old.isClosed
+        {
+          rows[Int(slot)].seenInMerge = merges
+          rows[Int(slot)].refreshedAtMs = nowMs
+          continue
+        }
+        let c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
+        update(slot: Int(slot), with: c, options: options, nowMs: nowMs)
+      } else {
+        let owner = inode == 0 ? nil : snapshot.owners[inode]
+        let options = inode == 0 ? nil : snapshot.options[inode]
+        let c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
+        insert(c, options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
+      }
+    }
+    endMerge(coverage: coverage, nowMs: nowMs)
+  }
+
+  /// Merges connections analysed elsewhere (tests; `--once` builds its rows without a store).
+  public mutating func merge(connections: [Connection], system: SystemInfo, coverage: SnapshotCoverage, nowMs: UInt64) {
+    beginMerge(system: system)
+    let baseline = completeAtMs == nil && isEmpty
+    for c in connections {
+      if let slot = slotOfKey[ConnectionStore.key(of: c.record)] {
+        update(slot: Int(slot), with: c, options: rows[Int(slot)].options, nowMs: nowMs)
+      } else {
+        insert(c, options: nil, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
+      }
+    }
+    endMerge(coverage: coverage, nowMs: nowMs)
+  }
+
+  /// Re-evaluates every row's risks for another middlebox profile (no collection needed).
+  public mutating func setProfile(_ new: MiddleboxProfile) {
+    profile = new
+    let index = RiskText.profileIndex(new)
+    let system = self.system
+    rows.withUnsafeMutableBufferPointer { b in
+      for i in b.indices where !b[i].vacant {
+        b[i].connection.evaluateRisks(profile: new, index: index, system: system)
+      }
+    }
+    counts = countOpenRows()
+  }
+
+  /// Frees the slots of rows closed at least `lingerMs` ago; true when any went.
+  @discardableResult
+  public mutating func expire(nowMs: UInt64) -> Bool {
+    var dropped = false
+    for i in rows.indices where !rows[i].vacant {
+      guard let closed = rows[i].closedAtMs, nowMs &- closed >= lingerMs else { continue }
+      slotOfKey[rows[i].key] = nil
+      rows[i].vacant = true
+      vacantSlots.append(Int32(truncatingIfNeeded: i))
+      dropped = true
+    }
+    return dropped
+  }
+
+  /// When the next lingering row expires (nil: none lingers).
+  public func nextExpiryMs() -> UInt64? {
+    var next: UInt64?
+    for r in rows where !r.vacant {
+      if let closed = r.closedAtMs { next = min(next ?? .max, closed &+ lingerMs) }
+    }
+    return next
+  }
+
+  // MARK: merging
+
+  private mutating func beginMerge(system: SystemInfo) {
+    merges &+= 1
+    lastRebuilt = 0
+    self.system = system
+  }
+
+  private mutating func endMerge(coverage: SnapshotCoverage, nowMs: UInt64) {
+    if coverage == .complete {
+      let current = merges
+      rows.withUnsafeMutableBufferPointer { b in
+        for i in b.indices where !b[i].vacant && b[i].closedAtMs == nil && b[i].seenInMerge != current {
+          b[i].closedAtMs = nowMs
+        }
+      }
+      completeAtMs = nowMs
+    }
+    refreshedAtMs = nowMs
+    expire(nowMs: nowMs)
+    counts = countOpenRows()
+  }
+
+  private mutating func update(slot: Int, with c: Connection, options: SocketOptions?, nowMs: UInt64) {
+    lastRebuilt += 1
+    let fresh = TrafficCounters(c.record.info)
+    rows.withUnsafeMutableBufferPointer { b in
+      let old = b[slot].counters
+      if old.segmentsMoved(to: fresh) { b[slot].lastActivityMs = nowMs }
+      b[slot].previousCounters = old
+      b[slot].counters = fresh
+      b[slot].connection = c
+      b[slot].options = options
+      b[slot].closedAtMs = nil
+      b[slot].refreshedAtMs = nowMs
+      b[slot].seenInMerge = merges
+    }
+  }
+
+  private mutating func insert(_ c: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64) {
+    lastRebuilt += 1
+    let row = StoredConnection(
+      connection: c, options: options, firstSeenMs: firstSeenMs, closedAtMs: nil, refreshedAtMs: nowMs,
+      counters: TrafficCounters(c.record.info), previousCounters: nil, lastActivityMs: nil, seenInMerge: merges)
+    let key = ConnectionStore.key(of: c.record)
+    if let slot = vacantSlots.popLast() {
+      rows[Int(slot)] = row
+      slotOfKey[key] = slot
+    } else {
+      slotOfKey[key] = Int32(truncatingIfNeeded: rows.count)
+      rows.append(row)
+    }
+  }
+
+  static func sameKeepaliveSysctls(_ a: SystemInfo, _ b: SystemInfo) -> Bool {
+    a.keepaliveTime == b.keepaliveTime && a.keepaliveInterval == b.keepaliveInterval
+      && a.keepaliveProbes == b.keepaliveProbes && a.tcpRetries2 == b.tcpRetries2
+  }
+
+  private func countOpenRows() -> ConnectionCounts {
+    var counts = ConnectionCounts()
+    rows.withUnsafeBufferPointer { b in
+      for r in b where !r.vacant && r.closedAtMs == nil { counts.add(r.connection) }
+    }
+    return counts
+  }
+}
