@@ -66,6 +66,10 @@ public struct CollectRequest: Hashable, Sendable {
   /// walking again (to find new sockets) at least this often, in ms. nil: the collector's own
   /// setting (`Collector.discoveryIntervalMs`). The TUI asks for 3x its refresh interval.
   public var discoveryIntervalMs: UInt64?
+  /// Non-empty: refresh exactly these sockets by lookups (the TUI's rows on screen between walks
+  /// of a big table), nothing else. The collection fails when any of them cannot be refreshed
+  /// (gone, another state): the caller then walks.
+  public var lookUp: [SocketRecord] = []
   public init(
     ports: [UInt16] = [], states: UInt32 = 0xFFFF_FFFF, owners: Bool = true, socketOptions: Bool = true,
     discoveryIntervalMs: UInt64? = nil

@@ -1,5 +1,6 @@
-// The interactive run loop. The main thread owns AppState and is the only one drawing; a worker
-// thread collects and analyses, so keys stay responsive during a slow refresh.
+// The interactive program: the terminal, the collection thread and the run loop
+// (`RefreshController`, in KatopUI) put together. The main thread owns the state and is the only
+// one drawing; a worker thread collects, so keys stay responsive during a slow refresh.
 import CNcursesw
 import Foundation
 import KatopModel
@@ -35,8 +36,6 @@ public struct TUIConfig {
 }
 
 public final class TUIApp {
-  /// Refreshes are spaced at least this many times the last refresh's duration.
-  static let refreshCostFactor: UInt64 = 7
   let config: TUIConfig
   let worker: CollectionWorker
   /// Reads one socket's settings for the detail page (nil: not offered).
@@ -61,119 +60,23 @@ public final class TUIApp {
       katop_restore_signal_handlers()
       worker.stop()
     }
-    let renderer = Renderer(ascii: config.ascii ?? !terminal.utf8)
-    var state = AppState(
+    let state = AppState(
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
+    let controller = RefreshController(
+      state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),
+      clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect)
     worker.start()
-
-    var generation = 0
-    var lastCollectStart = monotonicMs()
-    var mainCPUAtOutput = threadCPUMs()
-    var uiCostMs: UInt64 = 0
-    // First frame fast: the first collection skips the owner scan and socket settings (a cold
-    // scan of 100k fds takes ~1-2 s); the full collection follows at once (docs/performance.md).
-    var quickFirst = state.collectRequest
-    var fullPending = quickFirst.owners || quickFirst.socketOptions
-    quickFirst.owners = false
-    quickFirst.socketOptions = false
-    worker.submit(request: quickFirst, generation: generation)
-    var dirty = true
-    var buffer = ScreenBuffer(width: 0, height: 0)
-
+    controller.start(worker)
     while true {
-      let signal = katop_pending_quit_signal()
-      if signal != 0 { return 128 + signal }
-      if katop_take_continued() != 0 {
-        terminal.invalidate()
-        dirty = true
-      }
-      let now = monotonicMs()
-      if let output = worker.take(), output.generation == generation {
-        // The UI thread's share of a refresh (apply, redraw, the idle loop in between) counts
-        // towards its cost too: the previous cycle's, measured on this thread's CPU clock.
-        let mainCPU = threadCPUMs()
-        uiCostMs = mainCPU &- mainCPUAtOutput
-        mainCPUAtOutput = mainCPU
-        switch output.result {
-        case .success(let snapshot):
-          state.apply(
-            snapshot: snapshot, now: now, ownersRead: output.request.owners, optionsRead: output.request.socketOptions)
-        case .failure(let error):
-          state.collectError = "\(error)"
-        }
-        dirty = true
-        if fullPending {
-          fullPending = false
-          // Cold: the first owner scan and settings read cost several times a steady refresh;
-          // their duration must not space the following refreshes (docs/performance.md).
-          worker.submit(request: state.collectRequest, generation: generation, cold: true)
-          lastCollectStart = now
-        }
-      }
-      let busy = worker.isBusy
-      // On huge hosts a refresh costs a lot of CPU (100k sockets: ~0.25 s of dump, analysis,
-      // sort, diff and redraw): the next one waits at least `refreshCostFactor` times the last
-      // one's cost (worker + UI thread), so katop stays under ~15 % of a core whatever the
-      // interval (docs/performance.md).
-      let lastDurationMs = worker.lastDurationMs &+ uiCostMs
-      let effectiveIntervalMs = max(UInt64(state.intervalMs), lastDurationMs &* TUIApp.refreshCostFactor)
-      // The header says so whenever the spacing is wider than the configured interval.
-      let slow: SlowRefresh? =
-        effectiveIntervalMs > UInt64(state.intervalMs)
-        ? SlowRefresh(effectiveIntervalMs: Int(clamping: effectiveIntervalMs), refreshMs: Int(clamping: lastDurationMs)) : nil
-      if slow != state.slowRefresh {
-        state.slowRefresh = slow
-        dirty = true
-      }
-      if !busy && !state.paused && now &- lastCollectStart >= effectiveIntervalMs {
-        worker.submit(request: state.collectRequest, generation: generation)
-        lastCollectStart = now
-      }
-      let showRefreshing = busy && now &- lastCollectStart > 500
-      if showRefreshing != state.refreshing {
-        state.refreshing = showRefreshing
-        dirty = true
-      }
-      if state.tick(now: now) { dirty = true }
-
-      let (w, h) = terminal.size
-      if w != buffer.width || h != buffer.height {
-        buffer = ScreenBuffer(width: w, height: h)
-        dirty = true
-      }
-      state.setScreenSize(height: h)
-      // The detail page of a socket the collector skipped (keepalive off per the timers): read
-      // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
-      if let inspect, let c = state.wantsInspection {
-        state.inspection = Inspection(cookie: c.record.cookie, options: inspect(c))
-        dirty = true
-      }
-      if dirty {
-        renderer.render(state, into: &buffer)
-        terminal.draw(buffer)
-        dirty = false
-      }
-
-      // Handle a burst of keys (typing, key repeat) before drawing again.
-      var timeout: Int32 = 100
-      while let key = terminal.readKey(timeoutMs: timeout) {
-        timeout = 0
-        dirty = true
-        if key == .resize { continue }
-        let effect = state.handle(key)
-        state.pageScroll = min(state.pageScroll, renderer.maxPageScroll(state, width: w, height: h))
-        switch effect {
-        case .none:
-          break
-        case .quit:
-          return 0
-        case .recollect(let request):
-          generation += 1
-          worker.submit(request: request, generation: generation)
-          lastCollectStart = monotonicMs()
-        }
-      }
+      if let status = controller.step(terminal: terminal, collector: worker) { return status }
     }
   }
+}
+
+// In this file, next to katop_install_signal_handlers: the shim's signal latch is a static
+// variable in a header, so each object file calling it has a copy of its own.
+extension Terminal: TerminalScreen {
+  public func pendingQuitSignal() -> Int32 { katop_pending_quit_signal() }
+  public func takeContinued() -> Bool { katop_take_continued() != 0 }
 }

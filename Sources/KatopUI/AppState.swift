@@ -18,16 +18,20 @@ public enum Effect: Hashable, Sendable {
   case recollect(CollectRequest)
 }
 
-/// The interval the run loop really keeps when a refresh is slow, and why.
-public struct SlowRefresh: Equatable, Sendable {
-  /// Milliseconds between the starts of two refreshes.
-  public var effectiveIntervalMs: Int
-  /// How long the last refresh took: the worker's collect, analyse and sort plus the UI
-  /// thread's share (applying the rows and drawing them).
-  public var refreshMs: Int
-  public init(effectiveIntervalMs: Int, refreshMs: Int) {
-    self.effectiveIntervalMs = effectiveIntervalMs
-    self.refreshMs = refreshMs
+/// How fresh each part of the table is, when that is not simply "every interval" (set by the
+/// run loop from what refreshes cost).
+public struct RefreshCadence: Equatable, Sendable {
+  /// Milliseconds between refreshes of the rows on screen.
+  public var rowsOnScreenMs: Int
+  /// Milliseconds between walks of the whole table (counts, new and closed sockets, the other
+  /// rows); equal to `rowsOnScreenMs` when every refresh walks.
+  public var fullTableMs: Int
+  /// What the last walk cost: the collection plus the UI thread's share (merging, sorting).
+  public var costMs: Int
+  public init(rowsOnScreenMs: Int, fullTableMs: Int, costMs: Int) {
+    self.rowsOnScreenMs = rowsOnScreenMs
+    self.fullTableMs = fullTableMs
+    self.costMs = costMs
   }
 }
 
@@ -71,9 +75,10 @@ public struct AppState: Sendable {
   public var collectError: String?
   /// Set by the run loop while a collection is in flight.
   public var refreshing = false
-  /// Set by the run loop when refreshes are spaced wider than `intervalMs` because one refresh
-  /// costs too much (docs/performance.md): the header shows both so the interval never lies.
-  public var slowRefresh: SlowRefresh?
+  /// Set by the run loop when the table or part of it is refreshed less often than `intervalMs`
+  /// because a walk costs too much (docs/performance.md): the header says so, so the interval
+  /// never lies.
+  public var cadence: RefreshCadence?
   /// Settings read on demand for the detail view of a socket the collector did not read
   /// (keepalive known off from the timers): set by the run loop, shown by the detail page.
   public var inspection: Inspection?
@@ -124,6 +129,22 @@ public struct AppState: Sendable {
 
   public var selectedRow: TableRow? {
     rows.indices.contains(selectedIndex) ? rows[selectedIndex] : nil
+  }
+
+  /// The open sockets of the rows on screen (and the detail page's), for lookups between walks.
+  public var recordsOnScreen: [SocketRecord] {
+    var out: [SocketRecord] = []
+    let end = min(rows.count, scroll + pageSize)
+    if scroll < end {
+      for i in scroll..<end {
+        let r = rows[i]
+        if r.status != .closed { out.append(r.connection.record) }
+      }
+    }
+    if mode == .detail, let r = selectedRow, r.status != .closed, !out.contains(r.connection.record) {
+      out.append(r.connection.record)
+    }
+    return out
   }
 
   /// The connection whose settings the detail page would like read (keepalive known off from

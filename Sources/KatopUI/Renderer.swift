@@ -109,16 +109,27 @@ public struct Renderer {
       ("\(state.profile.name) \(Format.duration(seconds: state.profile.idleTimeoutSeconds))", .headerValue),
       ("  every ", .header), (Format.duration(ms: Int64(state.intervalMs)), .headerValue),
     ]
-    if let slow = state.slowRefresh, slow.effectiveIntervalMs > state.intervalMs {
-      line1 += [
-        (" (", .header), (Renderer.tenths(ms: slow.effectiveIntervalMs), .riskWarning),
-        (": refresh takes ", .header), (Format.duration(ms: Int64(slow.refreshMs)), .headerValue), (")", .header),
-      ]
+    if let cadence = state.cadence {
+      if cadence.fullTableMs > cadence.rowsOnScreenMs {
+        // Rows on screen by lookups, the whole table by walks further apart.
+        if cadence.rowsOnScreenMs > state.intervalMs {
+          line1 += [(" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning), (")", .header)]
+        }
+        line1 += [
+          (", full table every ", .header), (Renderer.tenths(ms: cadence.fullTableMs), .riskWarning),
+          (" (walk ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue), (")", .header),
+        ]
+      } else if cadence.rowsOnScreenMs > state.intervalMs {
+        line1 += [
+          (" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning),
+          (": refresh takes ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue), (")", .header),
+        ]
+      }
     }
     if let discovery = s.discoveryIntervalMs {
       // Lookups between walks: new sockets appear at the first refresh at least `discovery`
       // after the last walk.
-      let spacing = max(state.intervalMs, state.slowRefresh?.effectiveIntervalMs ?? 0, 1)
+      let spacing = max(state.intervalMs, state.cadence?.fullTableMs ?? 0, 1)
       if discovery > spacing {
         let walkEvery = (discovery + spacing - 1) / spacing * spacing
         line1 += [(", new conns every ", .header), (Format.duration(ms: Int64(walkEvery)), .headerValue)]

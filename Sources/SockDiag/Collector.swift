@@ -45,14 +45,14 @@ public enum CollectorError: Error, CustomStringConvertible {
 public final class Collector {
   /// nil: netlink, falling back to /proc when netlink fails.
   private let requestedSource: SocketSource?
-  private var activeSource: SocketSource
+  private(set) var activeSource: SocketSource
   private var fallbackNote: String?
   private var netlink: SockDiagSocket?
   let ownerScanner = OwnerScanner()
   let optionsReader = SocketOptionsReader()
   let lookupRefresher = LookupRefresher()
   /// Host facts that do not change between collections (hostname, kernel, privileged).
-  private let baseSystem: SystemInfo
+  let baseSystem: SystemInfo
   /// Capacity hint: the previous dump's size.
   private var lastCount = 1024
   /// The last unfiltered dump's size; until there was one, /proc/net/sockstat's estimate.
@@ -90,6 +90,7 @@ public final class Collector {
   }
 
   public func collect(_ request: CollectRequest) throws -> Snapshot {
+    if !request.lookUp.isEmpty { return try lookUpRequested(request) }
     if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }
     var system = baseSystem
     SystemInfoReader.readSettings(into: &system)

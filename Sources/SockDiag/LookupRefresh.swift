@@ -113,6 +113,28 @@ extension Collector {
   /// Lookup rounds sent so far (tests, diagnostics).
   public var lookupRounds: Int { lookupRefresher.rounds }
 
+  /// Exactly `request.lookUp`, freshly looked up (no owners or settings read: the caller keeps
+  /// the ones it has). Throws when any of them cannot be refreshed (gone, another socket on the
+  /// 4-tuple, another state) or the source is not netlink: the caller then walks.
+  func lookUpRequested(_ request: CollectRequest) throws -> Snapshot {
+    guard activeSource == .netlink else { throw LookupMiss.unexpected("lookups need netlink") }
+    let takenAt = SystemCalls.monotonicMs()
+    var system = baseSystem
+    SystemInfoReader.readSettings(into: &system)
+    system.source = .netlink
+    let refresher = lookupRefresher
+    do {
+      let socket = try refresher.netlink ?? openNetlink()
+      refresher.netlink = socket
+      let fresh = try refresher.lookUp(request.lookUp, states: request.states, socket: socket)
+      refresher.lastKind = .lookups
+      return Snapshot(system: system, sockets: fresh, takenAtMs: takenAt)
+    } catch {
+      refresher.netlink = nil  // may hold unread replies
+      throw error
+    }
+  }
+
   /// The known sockets of `request`, freshly looked up, or nil: walk.
   func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
     let refresher = lookupRefresher

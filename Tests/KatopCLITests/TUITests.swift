@@ -12,7 +12,11 @@ final class TUITests: XCTestCase {
     let p = try FixtureProcess(["--port", "0", "--connections", "3"])
     let q = try FixtureProcess(["--port", "0", "--connections", "3"])
     defer { p.stop(); q.stop() }
-    let t = try TmuxSession(width: 120, height: 40, command: "\(Binaries.katop) --interval 0.5 --sort local --state established --state listen")  // TIME-WAIT left by earlier tests could push the fixtures off screen
+    // Both fixtures' ports from the start, so whatever else the host runs (thousands of sockets
+    // sorting before them) the first screen holds their 14 sockets; then the prompt narrows it.
+    let t = try TmuxSession(
+      width: 120, height: 40,
+      command: "\(Binaries.katop) --interval 0.5 --sort local --port \(p.port),\(q.port) --state established --state listen")
     defer { t.kill() }
     try t.waitFor("both fixtures on the first screen") { s in
       self.rows(s, port: p.port).count >= 6 && self.rows(s, port: q.port).count >= 6

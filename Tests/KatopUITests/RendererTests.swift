@@ -104,12 +104,16 @@ final class RendererTests: XCTestCase {
   func testHeaderShowsWiderRefreshSpacing() {
     var state = Fixtures.state()
     XCTAssertTrue(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("every 1s  "))
-    state.slowRefresh = SlowRefresh(effectiveIntervalMs: 2100, refreshMs: 300)
+    state.cadence = RefreshCadence(rowsOnScreenMs: 2100, fullTableMs: 2100, costMs: 300)
     let line = Fixtures.render(state, width: 120, height: 24).text(row: 0)
     XCTAssertTrue(line.contains("every 1s (2.1s: refresh takes 300ms)"), line)
     // Not wider than the configured interval: nothing to explain.
-    state.slowRefresh = SlowRefresh(effectiveIntervalMs: 1000, refreshMs: 100)
+    state.cadence = RefreshCadence(rowsOnScreenMs: 1000, fullTableMs: 1000, costMs: 100)
     XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 0).contains("refresh takes"))
+    // Rows on screen every interval, the whole table every 4 s: both said.
+    state.cadence = RefreshCadence(rowsOnScreenMs: 1000, fullTableMs: 4000, costMs: 260)
+    let split = Fixtures.render(state, width: 140, height: 24).text(row: 0)
+    XCTAssertTrue(split.contains("every 1s, full table every 4.0s (walk 260ms)"), split)
   }
 
   func testHeaderSaysHowOftenNewConnectionsAppearBetweenLookups() {

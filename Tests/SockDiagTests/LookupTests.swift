@@ -27,6 +27,33 @@ private func sendAndReceive(_ from: Int32, _ to: Int32, bytes: Int) throws {
 }
 
 final class LookupTests: XCTestCase {
+  /// `CollectRequest.lookUp` (the TUI's rows on screen between walks of a big table): exactly
+  /// those sockets come back, fresh; one gone makes the round fail (the caller then walks).
+  func testRequestedLookupsReturnExactlyThoseSockets() throws {
+    let v4 = try LoopbackSockets()
+    defer { v4.closeAll() }
+    let pairs = try (0..<5).map { _ in try v4.connectPair() }
+    let collector = Collector()
+    let walked = try collector.collect(CollectRequest(ports: [v4.port], owners: false, socketOptions: false))
+    XCTAssertEqual(walked.sockets.count, 11)
+    let wanted = walked.sockets.filter { $0.state == .established }.prefix(3)
+    var request = CollectRequest(owners: false, socketOptions: false)
+    request.lookUp = Array(wanted)
+    try sendAndReceive(pairs[0].client, pairs[0].server, bytes: 500)
+    let looked = try collector.collect(request)
+    XCTAssertEqual(looked.sockets.map(\.cookie), wanted.map(\.cookie))
+    XCTAssertTrue(looked.sockets.allSatisfy { $0.info != nil })
+    XCTAssertEqual(collector.lastCollectionKind, .lookups)
+    // Close one of them: the round fails instead of guessing.
+    let gone = try XCTUnwrap(wanted.first)
+    for p in pairs where p.clientPort == gone.local.port || p.clientPort == gone.remote.port {
+      v4.closeEarly(p.client)
+      v4.closeEarly(p.server)
+    }
+    usleep(20_000)
+    XCTAssertThrowsError(try collector.collect(request))
+  }
+
   func testLookupsReturnTheWalkedSocketsWithFreshTCPInfo() throws {
     let v4 = try LoopbackSockets()
     defer { v4.closeAll() }
