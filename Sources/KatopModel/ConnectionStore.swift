@@ -69,6 +69,8 @@ public struct ConnectionStore: Sendable {
   public var lingerMs: UInt64
   public private(set) var profile: MiddleboxProfile
   public private(set) var system = SystemInfo()
+  /// How the last complete collection went (a partial one's lookups do not replace it).
+  public private(set) var status = CollectorStatus()
   /// Totals over the open rows.
   public private(set) var counts = ConnectionCounts()
   /// When the last complete snapshot was merged (nil: none yet).
@@ -94,6 +96,7 @@ public struct ConnectionStore: Sendable {
     counts = ConnectionCounts()
     completeAtMs = nil
     refreshedAtMs = nil
+    status = CollectorStatus()
   }
 
   public var isEmpty: Bool { slotOfKey.isEmpty }
@@ -132,6 +135,7 @@ public struct ConnectionStore: Sendable {
     let index = RiskText.profileIndex(profile)
     let previousSystem = system
     beginMerge(system: snapshot.system)
+    if coverage == .complete { status = snapshot.status }
     let baseline = completeAtMs == nil && isEmpty
     // Assumed settings come from the sysctls: when they changed, every row is rebuilt.
     let sysctlsChanged = !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system)
@@ -161,8 +165,12 @@ public struct ConnectionStore: Sendable {
   }
 
   /// Merges connections analysed elsewhere (tests; `--once` builds its rows without a store).
-  public mutating func merge(connections: [Connection], system: SystemInfo, coverage: SnapshotCoverage, nowMs: UInt64) {
+  public mutating func merge(
+    connections: [Connection], system: SystemInfo, status: CollectorStatus = CollectorStatus(), coverage: SnapshotCoverage,
+    nowMs: UInt64
+  ) {
     beginMerge(system: system)
+    if coverage == .complete { self.status = status }
     let baseline = completeAtMs == nil && isEmpty
     for c in connections {
       if let slot = slotOfKey[ConnectionStore.key(of: c.record)] {

@@ -1,14 +1,14 @@
 // `katop --json`: the stable machine-readable report (docs/json.md).
 
 public enum JSONReport {
-  public static func render(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> String {
-    String(decoding: renderUTF8(system: system, profile: profile, connections: connections), as: UTF8.self)
+  public static func render(system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection]) -> String {
+    String(decoding: renderUTF8(system: system, status: status, profile: profile, connections: connections), as: UTF8.self)
   }
 
   /// The same report as UTF-8 bytes, ending in a newline (write it out without a String copy).
-  public static func renderUTF8(system: SystemInfo, profile: MiddleboxProfile, connections: [Connection]) -> [UInt8] {
+  public static func renderUTF8(system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection]) -> [UInt8] {
     let w = JSONWriter(capacity: 1024 + connections.count * 800)
-    writeReport(w, system, profile, connections)
+    writeReport(w, system, status, profile, connections)
     return w.bytes
   }
 
@@ -17,21 +17,21 @@ public enum JSONReport {
   /// With `workers` > 1 the rows are rendered in blocks of `blockRows` on that many threads and
   /// written in order (same bytes; ~2 blocks per worker in memory at most).
   public static func render(
-    system: SystemInfo, profile: MiddleboxProfile, connections: [Connection], chunkSize: Int = 1 << 20,
+    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection], chunkSize: Int = 1 << 20,
     workers: Int = 1, blockRows: Int = 2048, sink: @escaping (UnsafeRawBufferPointer) -> Void
   ) {
     let w = JSONWriter(chunkSize: chunkSize, sink: sink)
-    writeReport(w, system, profile, connections, workers: workers, blockRows: blockRows)
+    writeReport(w, system, status, profile, connections, workers: workers, blockRows: blockRows)
     w.flush()
   }
 
   static func writeReport(
-    _ w: JSONWriter, _ system: SystemInfo, _ profile: MiddleboxProfile, _ connections: [Connection],
+    _ w: JSONWriter, _ system: SystemInfo, _ status: CollectorStatus, _ profile: MiddleboxProfile, _ connections: [Connection],
     workers: Int = 1, blockRows: Int = 2048
   ) {
     w.beginObject()
     w.key("system")
-    writeSystem(w, system, profile)
+    writeSystem(w, system, status, profile)
     w.key("connections")
     w.beginArray()
     let block = max(1, blockRows)
@@ -68,11 +68,11 @@ public enum JSONReport {
     }
   }
 
-  static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ p: MiddleboxProfile) {
+  static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ status: CollectorStatus, _ p: MiddleboxProfile) {
     w.beginObject()
     w.key("hostname"); w.string(s.hostname)
     w.key("kernel"); w.string(s.kernel)
-    w.key("source"); w.string(s.source.rawValue)
+    w.key("source"); w.string(status.source.rawValue)
     w.key("privileged"); w.bool(s.privileged)
     w.key("profile")
     w.beginObject()
@@ -94,9 +94,9 @@ public enum JSONReport {
     w.endObject()
     w.key("notes")
     w.beginArray()
-    for n in s.notes { w.string(n) }
+    for n in status.notes { w.string(n.text) }
     w.endArray()
-    w.key("dumpInterrupted"); w.bool(s.dumpInterrupted)
+    w.key("dumpInterrupted"); w.bool(status.dumpInterrupted)
     w.endObject()
   }
 

@@ -5,8 +5,8 @@ public enum SocketSource: String, Sendable, Codable {
   case netlink, proc
 }
 
-/// Namespace-wide settings and counters read from /proc, plus what the collector could and
-/// could not see.
+/// Namespace-wide settings and counters read from /proc: the host's facts. What the collector
+/// could and could not see is `CollectorStatus`.
 public struct SystemInfo: Hashable, Sendable {
   public var hostname: String = ""
   public var kernel: String = ""
@@ -18,21 +18,14 @@ public struct SystemInfo: Hashable, Sendable {
   public var keepaliveProbesSent: UInt64? = nil
   /// TcpExt TCPAbortOnTimeout: connections aborted after retries / keepalive probes ran out.
   public var abortOnTimeout: UInt64? = nil
-  public var source: SocketSource = .netlink
   /// True when socket settings and every owner could be inspected (root / CAP_SYS_PTRACE).
   public var privileged: Bool = false
-  /// Human notes about degraded collection ("netlink unavailable: using /proc/net/tcp" ...).
-  public var notes: [String] = []
-  /// Set when a dump was interrupted (NLM_F_DUMP_INTR): the socket list may be incomplete.
-  public var dumpInterrupted: Bool = false
-  /// Set when refreshes between kernel walks only look up the sockets already known: new
-  /// sockets are found at most this often (ms). nil: every refresh finds new sockets.
-  public var discoveryIntervalMs: Int? = nil
   public init() {}
 }
 
 public struct Snapshot: Sendable {
   public var system: SystemInfo
+  public var status: CollectorStatus
   public var sockets: [SocketRecord]
   /// Owner of each socket inode, where one could be found.
   public var owners: [UInt32: Owner]
@@ -42,10 +35,11 @@ public struct Snapshot: Sendable {
   public var takenAtMs: UInt64
 
   public init(
-    system: SystemInfo, sockets: [SocketRecord], owners: [UInt32: Owner] = [:],
-    options: [UInt32: SocketOptions] = [:], takenAtMs: UInt64 = 0
+    system: SystemInfo, status: CollectorStatus = CollectorStatus(), sockets: [SocketRecord],
+    owners: [UInt32: Owner] = [:], options: [UInt32: SocketOptions] = [:], takenAtMs: UInt64 = 0
   ) {
     self.system = system
+    self.status = status
     self.sockets = sockets
     self.owners = owners
     self.options = options

@@ -21,12 +21,12 @@ public enum TableReport {
   }
 
   /// Header lines: host, kernel, sysctls, counters, profile, counts, notes.
-  public static func header(system s: SystemInfo, profile p: MiddleboxProfile, connections: [Connection]) -> [String] {
+  public static func header(system s: SystemInfo, status: CollectorStatus = CollectorStatus(), profile p: MiddleboxProfile, connections: [Connection]) -> [String] {
     var lines: [String] = []
     let host = s.hostname.isEmpty ? "?" : ConnectionText.printable(s.hostname)
     let kernel = s.kernel.isEmpty ? "?" : ConnectionText.printable(s.kernel)
     let access = s.privileged ? "privileged" : "unprivileged: keepalive settings assumed from sysctls"
-    lines.append("katop - \(host) - kernel \(kernel) - source \(s.source.rawValue) (\(access))")
+    lines.append("katop - \(host) - kernel \(kernel) - source \(status.source.rawValue) (\(access))")
     var sys = "keepalive: time \(s.keepaliveTime)s intvl \(s.keepaliveInterval)s probes \(s.keepaliveProbes)"
     sys += " | tcp_retries2 \(s.tcpRetries2)"
     if let n = s.keepaliveProbesSent { sys += " | probes sent \(n)" }
@@ -40,20 +40,20 @@ public enum TableReport {
         + " \(n.closeWait) close-wait, \(n.timeWait) time-wait | keepalive on \(n.keepaliveOn),"
         + " off \(n.keepaliveOff), unknown \(n.keepaliveUnknown) | at risk: \(n.critical) critical,"
         + " \(n.warning) warning, \(n.info) info")
-    if s.dumpInterrupted { lines.append("note: the kernel interrupted the dump: the list may be incomplete") }
-    for n in s.notes { lines.append("note: " + ConnectionText.printable(n)) }
+    if status.dumpInterrupted { lines.append("note: the kernel interrupted the dump: the list may be incomplete") }
+    for n in status.notes { lines.append("note: " + ConnectionText.printable(n.text)) }
     return lines
   }
 
   public static func render(
-    system: SystemInfo, profile: MiddleboxProfile, connections: [Connection], width: Int? = nil
+    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection], width: Int? = nil
   ) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(512 + connections.count * 160)
     func emit(_ line: String) {
       appendLine(&out, line, width: width)
     }
-    for line in header(system: system, profile: profile, connections: connections) { emit(line) }
+    for line in header(system: system, status: status, profile: profile, connections: connections) { emit(line) }
     emit(ConnectionText.settingsLegend)
     emit("")
 

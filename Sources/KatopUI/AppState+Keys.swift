@@ -183,15 +183,8 @@ extension AppState {
 
   public struct PortProblem: Error, Equatable { public var message: String }
 
-  /// Parses `3306, 5432` (commas and/or spaces); empty clears the filter.
+  /// Parses `3306, 5432` (commas and/or spaces, `PortList`); empty clears the filter.
   public static func parsePorts(_ text: String) -> Result<[UInt16], PortProblem> {
-    var ports: [UInt16] = []
-    for part in text.split(whereSeparator: { $0 == "," || $0 == " " }) {
-      guard let p = UInt16(part), p > 0 else {
-        return .failure(PortProblem(message: "bad port '\(part)': use comma-separated ports 1-65535"))
-      }
-      if !ports.contains(p) { ports.append(p) }
-    }
-    return .success(ports)
+    PortList.parse(text).mapError { PortProblem(message: "\($0): use comma-separated ports") }
   }
 }

@@ -86,6 +86,8 @@ public struct AppState: Sendable {
   /// Every connection known, persistent across refreshes (rows keyed by socket cookie).
   public private(set) var store: ConnectionStore
   public var system: SystemInfo { store.system }
+  /// How the last full collection went (source, notes ...).
+  public var status: CollectorStatus { store.status }
   /// Totals over the open connections (not the lingering closed rows).
   public var counts: ConnectionCounts { store.counts }
   public private(set) var rows = TableRows()
@@ -171,9 +173,12 @@ public struct AppState: Sendable {
   }
 
   /// Merges connections analysed elsewhere (tests).
-  public mutating func apply(connections: [Connection], system: SystemInfo, now: UInt64, coverage: SnapshotCoverage = .complete) {
+  public mutating func apply(
+    connections: [Connection], system: SystemInfo, status: CollectorStatus = CollectorStatus(), now: UInt64,
+    coverage: SnapshotCoverage = .complete
+  ) {
     beginApply(now: now)
-    store.merge(connections: connections, system: system, coverage: coverage, nowMs: now)
+    store.merge(connections: connections, system: system, status: status, coverage: coverage, nowMs: now)
     endApply()
   }
 

@@ -228,7 +228,7 @@ public final class RefreshController {
   /// Whether the rows on screen are refreshed by lookups between walks: a full table (a port
   /// filter already refreshes its sockets by lookups in the collector) over netlink.
   var usesLookups: Bool {
-    lookupsBetweenWalks && state.filter.ports.isEmpty && state.system.source == .netlink
+    lookupsBetweenWalks && state.filter.ports.isEmpty && state.status.source == .netlink
       && walkSpacingMs > UInt64(state.intervalMs)
   }
 

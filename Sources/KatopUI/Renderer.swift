@@ -13,8 +13,16 @@ public enum Layout {
   static func notes(_ state: AppState) -> [(String, Role)] {
     var out: [(String, Role)] = []
     if let e = state.collectError { out.append(("collect failed: " + e, .error)) }
-    for n in state.system.notes { out.append((n, .status)) }
+    for n in state.status.notes { out.append((Layout.text(of: n), .status)) }
     return out
+  }
+
+  /// A collector note as the TUI words it: the table marks assumed settings with `*`.
+  static func text(of note: CollectorNote) -> String {
+    switch note {
+    case .notPrivileged: return "not root: settings assumed from sysctls (*), some owners hidden: run as root"
+    default: return note.text
+    }
   }
 
   static func noteLines(_ state: AppState) -> Int { min(maxNoteLines, notes(state).count) }
@@ -126,7 +134,7 @@ public struct Renderer {
         ]
       }
     }
-    if let discovery = s.discoveryIntervalMs {
+    if let discovery = state.status.discoveryIntervalMs {
       // Lookups between walks: new sockets appear at the first refresh at least `discovery`
       // after the last walk.
       let spacing = max(state.intervalMs, state.cadence?.fullTableMs ?? 0, 1)

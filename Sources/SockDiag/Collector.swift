@@ -46,7 +46,7 @@ public final class Collector {
   /// nil: netlink, falling back to /proc when netlink fails.
   private let requestedSource: SocketSource?
   private(set) var activeSource: SocketSource
-  private var fallbackNote: String?
+  private var fallbackNote: CollectorNote?
   private var netlink: SockDiagSocket?
   let ownerScanner = OwnerScanner()
   let optionsReader = SocketOptionsReader()
@@ -81,7 +81,7 @@ public final class Collector {
   public init(source: SocketSource? = nil) {
     requestedSource = source
     activeSource = source ?? .netlink
-    if source == .proc { fallbackNote = "source proc requested: using /proc/net/tcp, no tcp_info" }
+    if source == .proc { fallbackNote = .procRequested }
     var base = SystemInfo()
     base.hostname = SystemInfoReader.hostname()
     base.kernel = SystemInfoReader.kernelRelease()
@@ -93,7 +93,8 @@ public final class Collector {
     if !request.lookUp.isEmpty { return try lookUpRequested(request) }
     if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }
     var system = baseSystem
-    SystemInfoReader.readSettings(into: &system)
+    var status = CollectorStatus()
+    SystemInfoReader.readSettings(into: &system, notes: &status.notes)
     let takenAt = SystemCalls.monotonicMs()
 
     var sockets: [SocketRecord] = []
@@ -110,31 +111,25 @@ public final class Collector {
       sockets.reserveCapacity(expected)
       if activeSource == .netlink {
         do {
-          system.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &system.notes)
+          status.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &status.notes)
         } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
-          let reason = error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error"
-          fallbackNote = "netlink sock_diag unavailable (\(reason)): using /proc/net/tcp, no tcp_info"
+          fallbackNote = .netlinkUnavailable(errno: error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error")
           activeSource = .proc
           netlink = nil
           sockets.removeAll(keepingCapacity: true)
         }
       }
       if activeSource == .proc {
-        try readProc(request, into: &sockets, notes: &system.notes)
+        try readProc(request, into: &sockets, notes: &status.notes)
       }
       if request.ports.isEmpty { lastUnfilteredCount = sockets.count }
     }
     lastCount = sockets.count
-    system.source = activeSource
-    if let note = fallbackNote { system.notes.append(note) }
-    if system.dumpInterrupted {
-      system.notes.append("sock_diag dump interrupted (sockets changed meanwhile): list may be incomplete")
-    }
-    noteCollection(request, sockets: sockets, lookedUp: lookedUp, takenAtMs: takenAt, system: &system)
-    if !system.privileged {
-      system.notes.append(
-        "not root: settings assumed from sysctls (*), some owners hidden: run as root")
-    }
+    status.source = activeSource
+    if let note = fallbackNote { status.notes.append(note) }
+    if status.dumpInterrupted { status.notes.append(.dumpInterrupted) }
+    noteCollection(request, sockets: sockets, lookedUp: lookedUp, takenAtMs: takenAt, status: &status)
+    if !system.privileged { status.notes.append(.notPrivileged) }
 
     var ownerMap: [UInt32: Owner] = [:]
     if request.owners || request.socketOptions {
@@ -145,7 +140,7 @@ public final class Collector {
       options = optionsReader.options(for: sockets, owners: ownerMap, nowMs: takenAt)
     }
     if !request.owners { ownerMap = [:] }
-    return Snapshot(system: system, sockets: sockets, owners: ownerMap, options: options, takenAtMs: takenAt)
+    return Snapshot(system: system, status: status, sockets: sockets, owners: ownerMap, options: options, takenAtMs: takenAt)
   }
 
   /// Errors that mean "this kernel / sandbox offers no usable sock_diag", not a bug.
@@ -171,7 +166,7 @@ public final class Collector {
     }
   }
 
-  private func dumpNetlink(_ request: CollectRequest, expected: Int, into sockets: inout [SocketRecord], notes: inout [String])
+  private func dumpNetlink(_ request: CollectRequest, expected: Int, into sockets: inout [SocketRecord], notes: inout [CollectorNote])
     throws -> Bool
   {
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
@@ -203,7 +198,7 @@ public final class Collector {
             } || interrupted
         } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
           // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
-          notes.append("IPv6 sock_diag unavailable (\(SystemCalls.errnoName(code))): IPv6 sockets missing")
+          notes.append(.ipv6DiagUnavailable(errno: SystemCalls.errnoName(code)))
         }
       }
     }
@@ -283,14 +278,14 @@ public final class Collector {
     }
   }
 
-  private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [String])
+  private func readProc(_ request: CollectRequest, into sockets: inout [SocketRecord], notes: inout [CollectorNote])
     throws
   {
     for path in [procNetTCPPaths.v4, procNetTCPPaths.v6] {
       switch SystemCalls.readFile(path) {
       case .failure(let e):
         if e.code == ENOENT && path == procNetTCPPaths.v6 {  // IPv6 disabled or not built in
-          notes.append("no \(path) (IPv6 off?): IPv6 sockets not listed")
+          notes.append(.ipv6ProcMissing(path: path))
           continue
         }
         throw CollectorError.procRead(path: path, errno: e.code)

@@ -120,15 +120,15 @@ extension Collector {
     guard activeSource == .netlink else { throw LookupMiss.unexpected("lookups need netlink") }
     let takenAt = SystemCalls.monotonicMs()
     var system = baseSystem
-    SystemInfoReader.readSettings(into: &system)
-    system.source = .netlink
+    var status = CollectorStatus()
+    SystemInfoReader.readSettings(into: &system, notes: &status.notes)
     let refresher = lookupRefresher
     do {
       let socket = try refresher.netlink ?? openNetlink()
       refresher.netlink = socket
       let fresh = try refresher.lookUp(request.lookUp, states: request.states, socket: socket)
       refresher.lastKind = .lookups
-      return Snapshot(system: system, sockets: fresh, takenAtMs: takenAt)
+      return Snapshot(system: system, status: status, sockets: fresh, takenAtMs: takenAt)
     } catch {
       refresher.netlink = nil  // may hold unread replies
       throw error
@@ -159,9 +159,9 @@ extension Collector {
   }
 
   /// Records what this collection was and whether the next one may use lookups; tells the UI how
-  /// often new sockets are found (`SystemInfo.discoveryIntervalMs`).
+  /// often new sockets are found (`CollectorStatus.discoveryIntervalMs`).
   func noteCollection(
-    _ request: CollectRequest, sockets: [SocketRecord], lookedUp: Bool, takenAtMs: UInt64, system: inout SystemInfo
+    _ request: CollectRequest, sockets: [SocketRecord], lookedUp: Bool, takenAtMs: UInt64, status: inout CollectorStatus
   ) {
     let refresher = lookupRefresher
     refresher.lastKind = lookedUp ? .lookups : .walk
@@ -169,7 +169,7 @@ extension Collector {
       refresher.memory?.sockets = sockets
     } else {
       let eligible =
-        refresher.discoveryMs > 0 && system.source == .netlink && !system.dumpInterrupted
+        refresher.discoveryMs > 0 && status.source == .netlink && !status.dumpInterrupted
         && !request.ports.isEmpty && request.ports.count <= InetDiagRequest.maxKernelFilterPorts
         && sockets.count <= LookupRefresher.maxSockets
       refresher.memory =
@@ -179,7 +179,7 @@ extension Collector {
     }
     // While lookups pause every collection walks: nothing to say in the header.
     if refresher.memory != nil && takenAtMs >= refresher.pausedUntilMs {
-      system.discoveryIntervalMs = Int(refresher.discoveryMs)
+      status.discoveryIntervalMs = Int(refresher.discoveryMs)
     }
   }
 }

@@ -34,12 +34,12 @@ enum SystemInfoReader {
   /// Fills the sysctl and counter fields; missing files keep the defaults, unusable values
   /// (not a number, negative, out of the kernel's range, empty) keep them too and add a note.
   /// `procRoot` is "/proc" except in tests.
-  static func readSettings(into info: inout SystemInfo, procRoot: String = "/proc") {
+  static func readSettings(into info: inout SystemInfo, notes: inout [CollectorNote], procRoot: String = "/proc") {
     let base = procRoot + "/sys/net/ipv4/"
     func read(_ name: String, _ range: ClosedRange<Int>, _ value: inout Int) {
       let (parsed, note) = sysctlValue(SystemCalls.readString(base + name), name: name, range: range, fallback: value)
       value = parsed
-      if let note { info.notes.append(note) }
+      if let note { notes.append(note) }
     }
     // Ranges the kernel can hold: seconds as jiffies in an int (INT_MAX / HZ, HZ <= 1000 and
     // >= 100), counts in a u8.
@@ -88,15 +88,14 @@ enum SystemInfoReader {
   /// one-line note naming the file and the (printable, shortened) text. A missing file (nil)
   /// keeps `fallback` silently.
   static func sysctlValue(_ text: String?, name: String, range: ClosedRange<Int>, fallback: Int)
-    -> (value: Int, note: String?)
+    -> (value: Int, note: CollectorNote?)
   {
     guard let text else { return (fallback, nil) }
     let trimmed = text[...].trimmingCharacters(in: " \t\n")
     if let v = Int(trimmed), range.contains(v) { return (v, nil) }
     var shown = String(trimmed.unicodeScalars.prefix(24).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     if trimmed.unicodeScalars.count > 24 { shown += "..." }
-    let why = trimmed.isEmpty ? "empty" : "'\(shown)' is not a number in \(range.lowerBound)-\(range.upperBound)"
-    return (fallback, "ignoring \(name): \(why); assuming \(fallback)")
+    return (fallback, .ignoredSysctl(name: name, shown: trimmed.isEmpty ? nil : shown, range: range, assumed: fallback))
   }
 
   /// The values of the TcpExt counters `names` (same order; nil when missing or not a number),

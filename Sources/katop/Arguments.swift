@@ -3,26 +3,13 @@
 import ArgumentParser
 import KatopModel
 
-struct PortArgument: ExpressibleByArgument {
-  let value: UInt16
-  init?(argument: String) {
-    guard let v = Int(argument), (1...65535).contains(v) else { return nil }
-    value = UInt16(v)
-  }
-  static var defaultCompletionKind: CompletionKind { .default }
-}
-
-/// Parses `--port 3306`, `--port 80,443`: every piece must be 1-65535.
+/// Parses `--port 3306`, `--port 80,443` (`PortList`, the same parser as the TUI's prompt).
 func parsePorts(_ text: String) throws -> [UInt16] {
-  var out: [UInt16] = []
-  for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
-    let p = piece.trimmingCharacters(in: .whitespaces)
-    guard let port = PortArgument(argument: p) else {
-      throw ValidationError("'\(p)' is not a port (1-65535)")
-    }
-    out.append(port.value)
+  switch PortList.parse(text) {
+  case .success(let ports) where !ports.isEmpty: return ports
+  case .success: throw ValidationError("'\(text)' is not a port (1-65535)")
+  case .failure(let problem): throw ValidationError(problem.description)
   }
-  return out
 }
 
 func parseState(_ text: String) throws -> TCPState {

@@ -115,18 +115,19 @@ struct Katop: ParsableCommand {
     // Only the system info is needed from here on: free the raw records (and owner / option
     // tables) before sorting and writing (peak RSS, docs/performance.md).
     let system = snapshot.system
+    let status = snapshot.status
     snapshot = Snapshot(system: system, sockets: [])
     let filter = self.filter
     if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
     sortOrder.sort(&rows)
     if json {
       // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
-      JSONReport.render(system: system, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
+      JSONReport.render(system: system, status: status, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
         Katop.writeAll(chunk)
       }
       return
     }
-    var text = TableReport.render(system: system, profile: profile, connections: rows)
+    var text = TableReport.render(system: system, status: status, profile: profile, connections: rows)
     if !text.hasSuffix("\n") { text += "\n" }
     text.withUTF8 { Katop.writeAll(UnsafeRawBufferPointer($0)) }
   }

@@ -3,8 +3,9 @@
 
 func modelRoundTrip(_ records: [SocketRecord]) {
   if records.isEmpty { return }
-  var system = SystemInfo()
-  system.notes = ["fuzz"]
+  let system = SystemInfo()
+  var status = CollectorStatus()
+  status.notes = [.ignoredSysctl(name: "fuzz", shown: "\u{1}", range: 0...1, assumed: 0)]
   let snapshot = Snapshot(system: system, sockets: records, takenAtMs: 1_000)
   for profile in [MiddleboxProfile.aws, .custom(seconds: 1)] {
     var rows = Analyzer.analyze(snapshot, profile: profile)
@@ -14,7 +15,7 @@ func modelRoundTrip(_ records: [SocketRecord]) {
     SortOrder(column: column, descending: records.count % 2 == 0).sort(&rows)
     let filter = ConnectionFilter(ports: [records[0].local.port], states: [], riskyOnly: true, text: "1")
     let kept = rows.filter(filter.matches)
-    _ = JSONReport.renderUTF8(system: system, profile: profile, connections: rows)
-    _ = TableReport.render(system: system, profile: profile, connections: kept)
+    _ = JSONReport.renderUTF8(system: system, status: status, profile: profile, connections: rows)
+    _ = TableReport.render(system: system, status: status, profile: profile, connections: kept)
   }
 }

@@ -13,7 +13,12 @@ final class JSONReportTests: XCTestCase {
     s.hostname = "db-1"
     s.kernel = "6.18.0"
     s.keepaliveProbesSent = 12
-    s.notes = ["netlink unavailable: \"using /proc\""]
+    return s
+  }
+
+  func sampleStatus() -> CollectorStatus {
+    var s = CollectorStatus()
+    s.notes = [.ipv6ProcMissing(path: "/proc/\"net\"/tcp6")]
     return s
   }
 
@@ -23,12 +28,13 @@ final class JSONReportTests: XCTestCase {
       Fixture.record(timer: .keepalive, expiresMs: 42_000, idleMs: 3000, cookie: UInt64.max),
       options: Fixture.options(true, 45, 7, 3), owner: owner, profile: .custom(seconds: 2))
     let bare = Fixture.connection(Fixture.record(state: .timeWait, timer: .timewait, expiresMs: 50_000, idleMs: nil, inode: 0))
-    let text = JSONReport.render(system: sampleSystem(), profile: .custom(seconds: 2), connections: [withOwner, bare])
+    let text = JSONReport.render(
+      system: sampleSystem(), status: sampleStatus(), profile: .custom(seconds: 2), connections: [withOwner, bare])
     let root = try parse(text)
     XCTAssertEqual(Set(root.keys), ["system", "connections"])
     XCTAssertTrue(text.hasSuffix("}\n"))
     XCTAssertEqual(
-      JSONReport.renderUTF8(system: sampleSystem(), profile: .custom(seconds: 2), connections: [withOwner, bare]),
+      JSONReport.renderUTF8(system: sampleSystem(), status: sampleStatus(), profile: .custom(seconds: 2), connections: [withOwner, bare]),
       Array(text.utf8))
 
     let system = try XCTUnwrap(root["system"] as? [String: Any])
@@ -41,7 +47,7 @@ final class JSONReportTests: XCTestCase {
     let counters = try XCTUnwrap(system["counters"] as? [String: Any])
     XCTAssertEqual(counters["keepAliveProbes"] as? Int, 12)
     XCTAssertTrue(counters["abortOnTimeout"] is NSNull)
-    XCTAssertEqual(system["notes"] as? [String], ["netlink unavailable: \"using /proc\""])
+    XCTAssertEqual(system["notes"] as? [String], ["no /proc/\"net\"/tcp6 (IPv6 off?): IPv6 sockets not listed"])
 
     let connections = try XCTUnwrap(root["connections"] as? [[String: Any]])
     XCTAssertEqual(connections.count, 2)

@@ -54,7 +54,7 @@ final class AppStateTests: XCTestCase {
     XCTAssertEqual(state.handle(.enter), .none)
     XCTAssertEqual(state.mode, .prompt(.ports))
     XCTAssertTrue(state.statusIsError)
-    XCTAssertEqual(state.statusMessage, "bad port '99999': use comma-separated ports 1-65535")
+    XCTAssertEqual(state.statusMessage, "'99999' is not a port (1-65535): use comma-separated ports")
     XCTAssertEqual(state.filter.ports, [])
     XCTAssertEqual(state.handle(.escape), .none)
     XCTAssertEqual(state.mode, .table)
@@ -126,7 +126,7 @@ final class AppStateTests: XCTestCase {
       reordered[i] = reordered[i].with(idleMs: 99_000_000)
       reordered[i].risks = [Fixtures.noKeepalive]
     }
-    state.apply(connections: reordered, system: Fixtures.system, now: 11_000)
+    state.apply(connections: reordered, system: Fixtures.system, status: Fixtures.status, now: 11_000)
     XCTAssertEqual(state.selectedCookie, cookie)
     XCTAssertEqual(state.selectedIndex, 0)
     XCTAssertEqual(state.selectedRow?.cookie, cookie)
@@ -138,7 +138,7 @@ final class AppStateTests: XCTestCase {
     XCTAssertEqual(state.selectedIndex, 7)
     let last = state.selectedCookie
     let remaining = Fixtures.connections.filter { $0.record.cookie != last }
-    state.apply(connections: remaining, system: Fixtures.system, now: 11_000)
+    state.apply(connections: remaining, system: Fixtures.system, status: Fixtures.status, now: 11_000)
     XCTAssertEqual(state.selectedCookie, last, "closed row lingers and stays selected")
     XCTAssertEqual(state.selectedRow?.status, .closed)
     state.tick(now: 11_000 + AppState.highlightMs)
@@ -151,7 +151,7 @@ final class AppStateTests: XCTestCase {
     var state = Fixtures.state()
     XCTAssertTrue(state.rows.allSatisfy { $0.status == .unchanged }, "the first snapshot is a baseline")
     let added = Fixtures.connections[2].with { $0.cookie = 99 }
-    state.apply(connections: Fixtures.connections + [added], system: Fixtures.system, now: 20_000)
+    state.apply(connections: Fixtures.connections + [added], system: Fixtures.system, status: Fixtures.status, now: 20_000)
     XCTAssertEqual(state.rows.first { $0.cookie == 99 }?.status, .new)
     XCTAssertFalse(state.tick(now: 22_000))
     XCTAssertEqual(state.rows.first { $0.cookie == 99 }?.status, .new)
@@ -164,14 +164,14 @@ final class AppStateTests: XCTestCase {
   func testClosedRowsLingerThenVanish() {
     var state = Fixtures.state()
     let gone = Fixtures.connections[7].record.cookie
-    state.apply(connections: Array(Fixtures.connections.prefix(7)), system: Fixtures.system, now: 30_000)
+    state.apply(connections: Array(Fixtures.connections.prefix(7)), system: Fixtures.system, status: Fixtures.status, now: 30_000)
     XCTAssertEqual(state.rows.count, 8)
     XCTAssertEqual(state.rows.first { $0.cookie == gone }?.status, .closed)
     XCTAssertEqual(state.counts.total, 7, "counts ignore lingering rows")
     let screen = Fixtures.render(state, width: 80, height: 24)
     XCTAssertTrue(screen.roles.joined().contains(.closedRow))
     // Still there at the next refresh within the window.
-    state.apply(connections: Array(Fixtures.connections.prefix(7)), system: Fixtures.system, now: 31_000)
+    state.apply(connections: Array(Fixtures.connections.prefix(7)), system: Fixtures.system, status: Fixtures.status, now: 31_000)
     XCTAssertEqual(state.rows.count, 8)
     state.tick(now: 33_000)
     XCTAssertEqual(state.rows.count, 7)
@@ -183,7 +183,7 @@ final class AppStateTests: XCTestCase {
     _ = state.handle(.char("p"))
     for ch in "22" { _ = state.handle(.char(ch)) }
     _ = state.handle(.enter)
-    state.apply(connections: [Fixtures.connections[3]], system: Fixtures.system, now: 40_000)
+    state.apply(connections: [Fixtures.connections[3]], system: Fixtures.system, status: Fixtures.status, now: 40_000)
     XCTAssertEqual(state.rows.count, 1)
     XCTAssertEqual(state.rows[0].status, .unchanged)
   }
@@ -238,7 +238,7 @@ final class AppStateTests: XCTestCase {
     let added = Fixtures.connections[2].with { $0.cookie = 50 }
     next.append(added)
     state.sort.sort(&next)
-    state.apply(connections: next, system: Fixtures.system, now: 50_000)
+    state.apply(connections: next, system: Fixtures.system, status: Fixtures.status, now: 50_000)
     var expected = next + Array(Fixtures.connections.prefix(2))
     state.sort.sort(&expected)
     XCTAssertEqual(state.rows.map(\.cookie), expected.map(\.record.cookie))
@@ -256,7 +256,7 @@ final class AppStateTests: XCTestCase {
         state.sort = SortOrder(column: column, descending: descending)
         state.rebuildRows()
         let open = Fixtures.connections.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
-        state.apply(connections: open, system: Fixtures.system, now: 60_000)
+        state.apply(connections: open, system: Fixtures.system, status: Fixtures.status, now: 60_000)
         var expected = Fixtures.connections
         state.sort.sort(&expected)
         XCTAssertEqual(state.rows.map(\.cookie), expected.map(\.record.cookie), "\(column) descending \(descending)")

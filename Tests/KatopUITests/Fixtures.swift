@@ -85,14 +85,19 @@ enum Fixtures {
     s.hostname = "db1"
     s.kernel = "6.1.0-18-amd64"
     s.privileged = false
-    s.notes = ["not root: settings assumed from sysctls (*), some owners hidden: run as root"]
+    return s
+  }
+
+  static var status: CollectorStatus {
+    var s = CollectorStatus()
+    s.notes = [.notPrivileged]
     return s
   }
 
   /// A state with the fixture loaded, sized for a screen.
   static func state(width: Int = 80, height: Int = 24, filter: ConnectionFilter = ConnectionFilter()) -> AppState {
     var state = AppState(filter: filter)
-    state.apply(connections: connections, system: system, now: 10_000)
+    state.apply(connections: connections, system: system, status: status, now: 10_000)
     state.setScreenSize(height: height)
     return state
   }

@@ -25,13 +25,14 @@ final class RendererTests: XCTestCase {
   /// Collector notes sit under the header, two lines at most; the last says how many are hidden.
   func testNotesOverflowSaysHowManyAreHidden() {
     var state = AppState()
-    var system = Fixtures.system
-    system.notes = ["note one", "note two", "note three", "note four"]
-    state.apply(connections: Fixtures.connections, system: system, now: 10_000)
+    var status = CollectorStatus()
+    status.notes = [.procRequested, .dumpInterrupted, .notPrivileged, .ipv6ProcMissing(path: "/proc/net/tcp6")]
+    state.apply(connections: Fixtures.connections, system: Fixtures.system, status: status, now: 10_000)
     state.setScreenSize(height: 24)
     let screen = Fixtures.render(state, width: 80, height: 24)
-    XCTAssertEqual(screen.text(row: 3).trimmingCharacters(in: .whitespaces), "note one")
-    XCTAssertEqual(screen.text(row: 4).trimmingCharacters(in: .whitespaces), "note two (+2 more notes: katop --once)")
+    XCTAssertEqual(screen.text(row: 3).trimmingCharacters(in: .whitespaces), CollectorNote.procRequested.text)
+    XCTAssertTrue(screen.text(row: 4).hasSuffix("(+2 more notes: katop --once)"), screen.text(row: 4))
+    XCTAssertTrue(screen.text(row: 4).hasPrefix("sock_diag dump interrupted"), screen.text(row: 4))
     XCTAssertTrue(screen.text(row: 5).contains("Local"), screen.text(row: 5))
   }
 
@@ -118,9 +119,9 @@ final class RendererTests: XCTestCase {
 
   func testHeaderSaysHowOftenNewConnectionsAppearBetweenLookups() {
     var state = Fixtures.state(width: 120)
-    var system = Fixtures.system
-    system.discoveryIntervalMs = 3000
-    state.apply(connections: Fixtures.connections, system: system, now: 11_000)
+    var status = Fixtures.status
+    status.discoveryIntervalMs = 3000
+    state.apply(connections: Fixtures.connections, system: Fixtures.system, status: status, now: 11_000)
     var line = Fixtures.render(state, width: 120, height: 24).text(row: 0)
     XCTAssertTrue(line.contains("every 1s, new conns every 3s  "), line)
     // Refreshes every 2s: the walk comes at the first refresh >= 3s after the last one, 4s.
@@ -163,7 +164,7 @@ final class RendererTests: XCTestCase {
       })
     }
     var state = AppState(sort: SortOrder(column: .local, descending: false))
-    state.apply(connections: many, system: Fixtures.system, now: 0)
+    state.apply(connections: many, system: Fixtures.system, status: Fixtures.status, now: 0)
     state.setScreenSize(height: 40)
     _ = state.handle(.end)
     XCTAssertEqual(state.selectedIndex, 99_999)
@@ -180,7 +181,7 @@ final class RendererTests: XCTestCase {
       many.append(base.with { $0.cookie = UInt64(i + 100) })
     }
     var state = AppState()
-    state.apply(connections: many, system: Fixtures.system, now: 0)
+    state.apply(connections: many, system: Fixtures.system, status: Fixtures.status, now: 0)
     state.setScreenSize(height: 24)
     let narrow = Fixtures.render(state, width: 80, height: 24).text(row: 1).trimmingCharacters(in: .whitespaces)
     XCTAssertTrue(narrow.hasSuffix(" info"), "|\(narrow)|")
@@ -199,7 +200,7 @@ final class RendererTests: XCTestCase {
     XCTAssertEqual(ConnectionText.timer(c), "keepalive 0ms/0")
     XCTAssertEqual(Column.timerText(c.record), "ka 0ms")
     var state = AppState()
-    state.apply(connections: [c], system: Fixtures.system, now: 10_000)
+    state.apply(connections: [c], system: Fixtures.system, status: Fixtures.status, now: 10_000)
     state.setScreenSize(height: 40)
     _ = state.handle(.enter)
     let text = Fixtures.render(state, width: 100, height: 40).lines().joined(separator: "\n")
@@ -213,7 +214,7 @@ final class RendererTests: XCTestCase {
       cookie: 77, local: Fixtures.v4(10, 0, 1, 5, 40000), remote: Fixtures.v4(10, 0, 2, 10, 3306),
       owner: (4242, "java"), idleMs: 200_000, keepalive: false, source: .timer)
     var state = AppState()
-    state.apply(connections: [c], system: Fixtures.system, now: 10_000)
+    state.apply(connections: [c], system: Fixtures.system, status: Fixtures.status, now: 10_000)
     state.setScreenSize(height: 40)
     XCTAssertNil(state.wantsInspection, "only on the detail page")
     _ = state.handle(.enter)
@@ -236,7 +237,7 @@ final class RendererTests: XCTestCase {
     XCTAssertTrue(text.contains("could not be read"), text)
     // A socket that was read by the collector is never inspected again.
     var read = AppState()
-    read.apply(connections: Fixtures.connections, system: Fixtures.system, now: 10_000)
+    read.apply(connections: Fixtures.connections, system: Fixtures.system, status: Fixtures.status, now: 10_000)
     _ = read.handle(.enter)
     XCTAssertNil(read.wantsInspection)
   }

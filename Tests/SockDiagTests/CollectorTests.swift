@@ -29,7 +29,7 @@ final class CollectorTests: XCTestCase {
 
     let collector = Collector()
     let snapshot = try collector.collect(CollectRequest(ports: [sockets.port]))
-    XCTAssertEqual(snapshot.system.source, .netlink)
+    XCTAssertEqual(snapshot.status.source, .netlink)
     XCTAssertGreaterThan(snapshot.takenAtMs, 0)
     // listener + 4 clients + 4 server sides (the closed one lingers as FIN_WAIT2)
     XCTAssertEqual(snapshot.sockets.count, 9)
@@ -146,7 +146,7 @@ final class CollectorTests: XCTestCase {
     let request = CollectRequest(ports: [v4.port, v6.port])
     let fromNetlink = try Collector(source: .netlink).collect(request)
     let fromProc = try Collector(source: .proc).collect(request)
-    XCTAssertEqual(fromProc.system.source, .proc)
+    XCTAssertEqual(fromProc.status.source, .proc)
     struct Key: Hashable {
       var local: Endpoint, remote: Endpoint, state: TCPState, inode: UInt32, timer: TimerKind, uid: UInt32
     }
@@ -198,10 +198,8 @@ final class CollectorTests: XCTestCase {
     XCTAssertNotNil(info.keepaliveProbesSent)
     XCTAssertNotNil(info.abortOnTimeout)
     if geteuid() == 0 { XCTAssertTrue(info.privileged) }
-    XCTAssertFalse(info.dumpInterrupted)
-    if geteuid() != 0 {
-      XCTAssertTrue(info.notes.contains { $0.hasPrefix("not root") })
-    }
+    XCTAssertFalse(snapshot.status.dumpInterrupted)
+    XCTAssertEqual(snapshot.status.notes.contains(.notPrivileged), geteuid() != 0 && !info.privileged)
   }
 
   func testFallsBackToProcWhenNetlinkIsUnavailable() throws {
@@ -211,18 +209,18 @@ final class CollectorTests: XCTestCase {
     let collector = Collector()
     collector.openNetlink = { throw CollectorError.netlinkSocket(errno: EPERM) }
     let snapshot = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
-    XCTAssertEqual(snapshot.system.source, .proc)
+    XCTAssertEqual(snapshot.status.source, .proc)
     XCTAssertTrue(
-      snapshot.system.notes.contains("netlink sock_diag unavailable (EPERM): using /proc/net/tcp, no tcp_info"),
-      "\(snapshot.system.notes)")
+      snapshot.status.noteTexts.contains("netlink sock_diag unavailable (EPERM): using /proc/net/tcp, no tcp_info"),
+      "\(snapshot.status.noteTexts)")
     XCTAssertEqual(snapshot.sockets.count, 3)
     let client = try XCTUnwrap(snapshot.sockets.first { $0.local.port == pair.clientPort })
     XCTAssertNil(client.info)
     XCTAssertEqual(snapshot.owners[client.inode]?.fd, pair.client)
     // Later collections stay on /proc and keep the note.
     let again = try collector.collect(CollectRequest(ports: [sockets.port], socketOptions: false))
-    XCTAssertEqual(again.system.source, .proc)
-    XCTAssertEqual(again.system.notes.filter { $0.hasPrefix("netlink sock_diag unavailable") }.count, 1)
+    XCTAssertEqual(again.status.source, .proc)
+    XCTAssertEqual(again.status.noteTexts.filter { $0.hasPrefix("netlink sock_diag unavailable") }.count, 1)
 
     // An explicit netlink source does not fall back.
     let strict = Collector(source: .netlink)

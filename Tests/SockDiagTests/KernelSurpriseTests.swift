@@ -82,11 +82,11 @@ final class KernelSurpriseTests: XCTestCase {
     // The one-walk request is refused first, then the IPv4 dump of the per-family fallback.
     let fake = FakeKernel([.bytes(nlmsgError(-EOPNOTSUPP)), .bytes(nlmsgError(-EINVAL))])
     let snapshot = try fake.collector().collect(request)
-    XCTAssertEqual(snapshot.system.source, .proc)
+    XCTAssertEqual(snapshot.status.source, .proc)
     XCTAssertTrue(
-      snapshot.system.notes.contains("netlink sock_diag unavailable (EINVAL): using /proc/net/tcp, no tcp_info"),
-      "\(snapshot.system.notes)")
-    let table = TableReport.render(system: snapshot.system, profile: .aws, connections: [])
+      snapshot.status.noteTexts.contains("netlink sock_diag unavailable (EINVAL): using /proc/net/tcp, no tcp_info"),
+      "\(snapshot.status.noteTexts)")
+    let table = TableReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: [])
     XCTAssertTrue(table.contains("note: netlink sock_diag unavailable (EINVAL)"), table)
   }
 
@@ -96,20 +96,20 @@ final class KernelSurpriseTests: XCTestCase {
       .bytes(nlmsgError(-EINVAL)), .bytes(capturedReply + doneMessage), .bytes(nlmsgError(-EAFNOSUPPORT)),
     ])
     let snapshot = try fake.collector().collect(request)
-    XCTAssertEqual(snapshot.system.source, .netlink)
+    XCTAssertEqual(snapshot.status.source, .netlink)
     XCTAssertEqual(snapshot.sockets.count, 1)
     XCTAssertTrue(
-      snapshot.system.notes.contains("IPv6 sock_diag unavailable (EAFNOSUPPORT): IPv6 sockets missing"),
-      "\(snapshot.system.notes)")
+      snapshot.status.noteTexts.contains("IPv6 sock_diag unavailable (EAFNOSUPPORT): IPv6 sockets missing"),
+      "\(snapshot.status.noteTexts)")
   }
 
   func testInterruptedDumpIsFlaggedAndNoted() throws {
     let fake = FakeKernel([.bytes(capturedReply(flags: 0x2 | 0x10) + doneMessage)])
     let snapshot = try fake.collector().collect(request)
-    XCTAssertTrue(snapshot.system.dumpInterrupted)
+    XCTAssertTrue(snapshot.status.dumpInterrupted)
     XCTAssertEqual(snapshot.sockets.count, 1)
-    XCTAssertTrue(snapshot.system.notes.contains { $0.contains("dump interrupted") }, "\(snapshot.system.notes)")
-    let json = JSONReport.render(system: snapshot.system, profile: .aws, connections: [])
+    XCTAssertTrue(snapshot.status.noteTexts.contains { $0.contains("dump interrupted") }, "\(snapshot.status.noteTexts)")
+    let json = JSONReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: [])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     XCTAssertNotNil(object["system"], json)
     XCTAssertTrue(json.contains("interrupted"), json)
@@ -121,7 +121,7 @@ final class KernelSurpriseTests: XCTestCase {
     let snapshot = try fake.collector().collect(request)
     XCTAssertEqual(snapshot.sockets.count, 1)
     XCTAssertEqual(fake.socketsOpened, 2)
-    XCTAssertEqual(snapshot.system.source, .netlink)
+    XCTAssertEqual(snapshot.status.source, .netlink)
   }
 
   func testENOBUFSThreeTimesInARowIsAOneLineError() throws {
@@ -156,9 +156,9 @@ final class KernelSurpriseTests: XCTestCase {
       XCTAssertEqual(info.lastDataSentMs == nil, length < 48, "length \(length)")
       XCTAssertEqual(info.rttUs == nil, length < 72, "length \(length)")
       let rows = Analyzer.analyze(snapshot, profile: .aws)
-      let json = JSONReport.render(system: snapshot.system, profile: .aws, connections: rows)
+      let json = JSONReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: rows)
       XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(json.utf8)), "length \(length): \(json)")
-      XCTAssertTrue(TableReport.render(system: snapshot.system, profile: .aws, connections: rows).contains("127.0.0.1"))
+      XCTAssertTrue(TableReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: rows).contains("127.0.0.1"))
     }
   }
 

@@ -70,14 +70,14 @@ final class LookupTests: XCTestCase {
     XCTAssertEqual(collector.lastCollectionKind, .walk)
     XCTAssertEqual(walked.sockets.count, 143 + 3)
     XCTAssertEqual(walked.sockets.filter { $0.state == .listen }.count, 2, "both listeners")
-    XCTAssertEqual(walked.system.discoveryIntervalMs, 60_000)
+    XCTAssertEqual(walked.status.discoveryIntervalMs, 60_000)
 
     try sendAndReceive(pair4.client, pair4.server, bytes: 1000)
     try sendAndReceive(pair6.server, pair6.client, bytes: 700)
 
     let looked = try collector.collect(request)
     XCTAssertEqual(collector.lastCollectionKind, .lookups)
-    XCTAssertEqual(looked.system.discoveryIntervalMs, 60_000)
+    XCTAssertEqual(looked.status.discoveryIntervalMs, 60_000)
     XCTAssertEqual(identities(looked.sockets), identities(walked.sockets))
     XCTAssertTrue(looked.sockets.allSatisfy { $0.info != nil }, "INET_DIAG_INFO on every lookup")
 
@@ -182,7 +182,7 @@ final class LookupTests: XCTestCase {
     _ = try collector.collect(request)
     let looked = try collector.collect(request)
     XCTAssertEqual(collector.lastCollectionKind, .lookups)
-    XCTAssertEqual(looked.system.discoveryIntervalMs, 60_000)
+    XCTAssertEqual(looked.status.discoveryIntervalMs, 60_000)
     request.discoveryIntervalMs = 0  // e.g. lookups switched off: every collection walks
     _ = try collector.collect(request)
     XCTAssertEqual(collector.lastCollectionKind, .walk)
@@ -224,13 +224,13 @@ final class LookupTests: XCTestCase {
     let request = CollectRequest(ports: [port], owners: false, socketOptions: false)
     let first = try collector.collect(request)
     XCTAssertEqual(first.sockets.filter { $0.state == .listen }.count, 2)
-    XCTAssertEqual(first.system.discoveryIntervalMs, 60_000, "a lookup-eligible walk")
+    XCTAssertEqual(first.status.discoveryIntervalMs, 60_000, "a lookup-eligible walk")
     _ = try collector.collect(request)  // round 1 misses: walk
     XCTAssertEqual(collector.lastCollectionKind, .walk)
     let paused = try collector.collect(request)  // round 2 misses: walk, lookups pause
     XCTAssertEqual(collector.lastCollectionKind, .walk)
     XCTAssertEqual(collector.lookupRounds, 2)
-    XCTAssertNil(paused.system.discoveryIntervalMs, "no 'new conns every' claim while paused")
+    XCTAssertNil(paused.status.discoveryIntervalMs, "no 'new conns every' claim while paused")
     _ = try collector.collect(request)
     XCTAssertEqual(collector.lookupRounds, 2, "no lookup round while paused")
     XCTAssertEqual(collector.lastCollectionKind, .walk)
@@ -245,7 +245,7 @@ final class LookupTests: XCTestCase {
     for _ in 0..<2 {
       let snapshot = try collector.collect(request)
       XCTAssertEqual(collector.lastCollectionKind, .walk)
-      XCTAssertNil(snapshot.system.discoveryIntervalMs)
+      XCTAssertNil(snapshot.status.discoveryIntervalMs)
       XCTAssertEqual(snapshot.sockets.count, 3)
     }
     // Unfiltered requests always walk, whatever the interval.
@@ -253,7 +253,7 @@ final class LookupTests: XCTestCase {
     _ = try collector.collect(CollectRequest(owners: false, socketOptions: false))
     let unfiltered = try collector.collect(CollectRequest(owners: false, socketOptions: false))
     XCTAssertEqual(collector.lastCollectionKind, .walk)
-    XCTAssertNil(unfiltered.system.discoveryIntervalMs)
+    XCTAssertNil(unfiltered.status.discoveryIntervalMs)
   }
 
   /// Lookups need no privilege for one's own sockets (the kernel checks none for an exact

@@ -81,18 +81,18 @@ final class ProcAndSysctlInputTests: XCTestCase {
     let missing = scratch + "/no-such-tcp6"
     let snapshot = try procCollector(v4: "/proc/net/tcp", v6: missing)
       .collect(CollectRequest(ports: [sockets.port], owners: false, socketOptions: false))
-    XCTAssertEqual(snapshot.system.source, .proc)
+    XCTAssertEqual(snapshot.status.source, .proc)
     XCTAssertEqual(snapshot.sockets.count, 3, "listener and both ends")
     XCTAssertTrue(snapshot.sockets.contains { $0.local.port == pair.clientPort && $0.state == .established })
-    XCTAssertTrue(snapshot.system.notes.contains("no \(missing) (IPv6 off?): IPv6 sockets not listed"),
-                  "\(snapshot.system.notes)")
-    XCTAssertTrue(snapshot.system.notes.contains("source proc requested: using /proc/net/tcp, no tcp_info"))
-    let table = TableReport.render(system: snapshot.system, profile: .aws, connections: Analyzer.analyze(snapshot, profile: .aws))
+    XCTAssertTrue(snapshot.status.noteTexts.contains("no \(missing) (IPv6 off?): IPv6 sockets not listed"),
+                  "\(snapshot.status.noteTexts)")
+    XCTAssertTrue(snapshot.status.noteTexts.contains("source proc requested: using /proc/net/tcp, no tcp_info"))
+    let table = TableReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: Analyzer.analyze(snapshot, profile: .aws))
     XCTAssertTrue(table.contains("note: no \(missing) (IPv6 off?)"), table)
 
     // With both files present there is no such note.
     let normal = try Collector(source: .proc).collect(CollectRequest(ports: [sockets.port], owners: false, socketOptions: false))
-    XCTAssertFalse(normal.system.notes.contains { $0.contains("IPv6") }, "\(normal.system.notes)")
+    XCTAssertFalse(normal.status.noteTexts.contains { $0.contains("IPv6") }, "\(normal.status.noteTexts)")
   }
 
   // MARK: tcp_keepalive_* sysctls
@@ -101,7 +101,7 @@ final class ProcAndSysctlInputTests: XCTestCase {
     let range = 0...SystemInfoReader.maxSysctlSeconds
     func value(_ text: String?) -> (Int, String?) {
       let r = SystemInfoReader.sysctlValue(text, name: "tcp_keepalive_time", range: range, fallback: 7200)
-      return (r.value, r.note)
+      return (r.value, r.note?.text)
     }
     XCTAssertEqual(value("60\n").0, 60)
     XCTAssertNil(value("60\n").1)
@@ -163,13 +163,14 @@ final class ProcAndSysctlInputTests: XCTestCase {
     _ = try write("", to: "sys/net/ipv4/tcp_retries2")
     // no net/netstat: counters stay unknown
     var info = SystemInfo()
-    SystemInfoReader.readSettings(into: &info, procRoot: scratch)
+    var notes: [CollectorNote] = []
+    SystemInfoReader.readSettings(into: &info, notes: &notes, procRoot: scratch)
     XCTAssertEqual(info.keepaliveTime, 7200)
     XCTAssertEqual(info.keepaliveInterval, 75)
     XCTAssertEqual(info.keepaliveProbes, 9)
     XCTAssertEqual(info.tcpRetries2, 15)
     XCTAssertNil(info.keepaliveProbesSent)
-    XCTAssertEqual(info.notes, [
+    XCTAssertEqual(notes.map(\.text), [
       "ignoring tcp_keepalive_time: 'abc' is not a number in 0-21474836; assuming 7200",
       "ignoring tcp_keepalive_intvl: '-75' is not a number in 0-21474836; assuming 75",
       "ignoring tcp_keepalive_probes: '4096' is not a number in 0-255; assuming 9",
@@ -182,8 +183,9 @@ final class ProcAndSysctlInputTests: XCTestCase {
     _ = try write("255\n", to: "sys/net/ipv4/tcp_keepalive_probes")
     _ = try write("255\n", to: "sys/net/ipv4/tcp_retries2")
     var extreme = SystemInfo()
-    SystemInfoReader.readSettings(into: &extreme, procRoot: scratch)
-    XCTAssertEqual(extreme.notes, [])
+    var extremeNotes: [CollectorNote] = []
+    SystemInfoReader.readSettings(into: &extreme, notes: &extremeNotes, procRoot: scratch)
+    XCTAssertEqual(extremeNotes, [])
     XCTAssertEqual(extreme.keepaliveProbes, 255)
 
     let sockets = try LoopbackSockets()
@@ -194,9 +196,9 @@ final class ProcAndSysctlInputTests: XCTestCase {
     snapshot.system = extreme
     let rows = Analyzer.analyze(snapshot, profile: .aws)
     XCTAssertEqual(rows.count, 3)
-    let json = JSONReport.render(system: snapshot.system, profile: .aws, connections: rows)
+    let json = JSONReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: rows)
     XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(json.utf8)), json)
     XCTAssertTrue(json.contains("\"time\":\(SystemInfoReader.maxSysctlSeconds)"), json)
-    XCTAssertTrue(TableReport.render(system: snapshot.system, profile: .aws, connections: rows).contains("probes 255"))
+    XCTAssertTrue(TableReport.render(system: snapshot.system, status: snapshot.status, profile: .aws, connections: rows).contains("probes 255"))
   }
 }

@@ -61,7 +61,7 @@ final class SingleWalkTests: XCTestCase {
     let collector = Collector()
     let snapshot = try collector.collect(CollectRequest(ports: [v4.port, v6.port], owners: false, socketOptions: false))
     XCTAssertTrue(collector.usesSingleWalk)
-    XCTAssertEqual(snapshot.system.source, .netlink)
+    XCTAssertEqual(snapshot.status.source, .netlink)
     XCTAssertEqual(Set(snapshot.sockets.map(\.family)), [2, 10])
     XCTAssertEqual(snapshot.sockets.count, 6)
   }
@@ -94,10 +94,10 @@ final class SingleWalkTests: XCTestCase {
     let first = try collector.collect(request)
     XCTAssertEqual(types, [18, 20, 20])
     XCTAssertFalse(collector.usesSingleWalk)
-    XCTAssertEqual(first.system.source, .netlink)
+    XCTAssertEqual(first.status.source, .netlink)
     XCTAssertEqual(first.sockets.filter { $0.family == 2 }.count, 3)
     XCTAssertEqual(first.sockets.filter { $0.family == 10 }.count, 3)
-    XCTAssertFalse(first.system.notes.contains { $0.contains("sock_diag") }, "\(first.system.notes)")
+    XCTAssertFalse(first.status.noteTexts.contains { $0.contains("sock_diag") }, "\(first.status.noteTexts)")
 
     types = []
     let second = try collector.collect(request)
