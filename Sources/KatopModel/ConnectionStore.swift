@@ -11,18 +11,28 @@ public enum SnapshotCoverage: String, Sendable {
   case partial
 }
 
-/// Per-connection traffic counters from tcp_info, kept from one refresh to the next.
+/// Per-connection traffic counters from tcp_info, kept from one refresh to the next. Stored
+/// narrow (32 bytes instead of 48 for four Optionals: 100k rows hold two each).
 public struct TrafficCounters: Hashable, Sendable {
-  public var segsIn: UInt32?
-  public var segsOut: UInt32?
-  public var bytesAcked: UInt64?
-  public var bytesReceived: UInt64?
+  private var storedBytesAcked: UInt64 = 0
+  private var storedBytesReceived: UInt64 = 0
+  private var storedSegsIn: UInt32 = 0
+  private var storedSegsOut: UInt32 = 0
+  /// Bit 0 segsIn, 1 segsOut, 2 bytesAcked, 3 bytesReceived known.
+  private var present: UInt8 = 0
+
+  public var segsIn: UInt32? { present & 1 != 0 ? storedSegsIn : nil }
+  public var segsOut: UInt32? { present & 2 != 0 ? storedSegsOut : nil }
+  public var bytesAcked: UInt64? { present & 4 != 0 ? storedBytesAcked : nil }
+  public var bytesReceived: UInt64? { present & 8 != 0 ? storedBytesReceived : nil }
 
   public init(segsIn: UInt32? = nil, segsOut: UInt32? = nil, bytesAcked: UInt64? = nil, bytesReceived: UInt64? = nil) {
-    self.segsIn = segsIn
-    self.segsOut = segsOut
-    self.bytesAcked = bytesAcked
-    self.bytesReceived = bytesReceived
+    storedSegsIn = segsIn ?? 0
+    storedSegsOut = segsOut ?? 0
+    storedBytesAcked = bytesAcked ?? 0
+    storedBytesReceived = bytesReceived ?? 0
+    present =
+      (segsIn != nil ? 1 : 0) | (segsOut != nil ? 2 : 0) | (bytesAcked != nil ? 4 : 0) | (bytesReceived != nil ? 8 : 0)
   }
 
   public init(_ info: TCPInfo?) {
@@ -37,29 +47,53 @@ public struct TrafficCounters: Hashable, Sendable {
 }
 
 /// One row of the store: the analysed connection and what persists about it across refreshes.
+/// The times are monotonic ms, stored without Optionals (`none`: not set), so 100k rows stay small.
 public struct StoredConnection: Sendable {
+  static let none = UInt64.max
   public internal(set) var connection: Connection
   /// The settings last read from the socket itself (reused when a refresh does not read them).
   public internal(set) var options: SocketOptions?
-  /// When the row appeared; nil for rows present in the first snapshot (never highlighted).
-  public internal(set) var firstSeenMs: UInt64?
-  /// When a complete snapshot first missed the socket; nil while it is open.
-  public internal(set) var closedAtMs: UInt64?
+  var storedFirstSeenMs: UInt64
+  var storedClosedAtMs = StoredConnection.none
+  var storedLastActivityMs = StoredConnection.none
   /// When a snapshot last carried the socket.
   public internal(set) var refreshedAtMs: UInt64
-  /// tcp_info counters as of `refreshedAtMs`, and as of the refresh before (nil: none yet).
+  /// tcp_info counters as of `refreshedAtMs`, and as of the refresh before.
   public internal(set) var counters: TrafficCounters
-  public internal(set) var previousCounters: TrafficCounters?
-  /// The last refresh at which segs_in or segs_out changed (nil: not since the row appeared).
-  public internal(set) var lastActivityMs: UInt64?
+  var storedPreviousCounters = TrafficCounters()
   /// Which merge last carried the socket.
   var seenInMerge: UInt32
+  var hasPreviousCounters = false
   /// A free slot (its row was dropped after lingering).
   public internal(set) var vacant = false
 
+  init(connection: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64, merge: UInt32) {
+    self.connection = connection
+    self.options = options
+    storedFirstSeenMs = firstSeenMs ?? StoredConnection.none
+    refreshedAtMs = nowMs
+    counters = TrafficCounters(connection.record.info)
+    seenInMerge = merge
+  }
+
+  /// When the row appeared; nil for rows present in the first snapshot (never highlighted).
+  public var firstSeenMs: UInt64? { storedFirstSeenMs == StoredConnection.none ? nil : storedFirstSeenMs }
+  /// When a complete snapshot first missed the socket; nil while it is open.
+  public internal(set) var closedAtMs: UInt64? {
+    get { storedClosedAtMs == StoredConnection.none ? nil : storedClosedAtMs }
+    set { storedClosedAtMs = newValue ?? StoredConnection.none }
+  }
+  /// The last refresh at which segs_in or segs_out changed (nil: not since the row appeared).
+  public internal(set) var lastActivityMs: UInt64? {
+    get { storedLastActivityMs == StoredConnection.none ? nil : storedLastActivityMs }
+    set { storedLastActivityMs = newValue ?? StoredConnection.none }
+  }
+  /// The counters of the refresh before `refreshedAtMs`'s (nil: the row was seen once).
+  public var previousCounters: TrafficCounters? { hasPreviousCounters ? storedPreviousCounters : nil }
+
   /// The row's identity in the store: the socket cookie (`ConnectionStore.key(of:)`).
   public var key: UInt64 { ConnectionStore.key(of: connection.record) }
-  public var isClosed: Bool { closedAtMs != nil }
+  public var isClosed: Bool { storedClosedAtMs != StoredConnection.none }
 }
 
 public struct ConnectionStore: Sendable {
@@ -230,7 +264,7 @@ public struct ConnectionStore: Sendable {
     if coverage == .complete {
       let current = merges
       rows.withUnsafeMutableBufferPointer { b in
-        for i in b.indices where !b[i].vacant && b[i].closedAtMs == nil && b[i].seenInMerge != current {
+        for i in b.indices where !b[i].vacant && !b[i].isClosed && b[i].seenInMerge != current {
           b[i].closedAtMs = nowMs
         }
       }
@@ -247,7 +281,8 @@ public struct ConnectionStore: Sendable {
     rows.withUnsafeMutableBufferPointer { b in
       let old = b[slot].counters
       if old.segmentsMoved(to: fresh) { b[slot].lastActivityMs = nowMs }
-      b[slot].previousCounters = old
+      b[slot].storedPreviousCounters = old
+      b[slot].hasPreviousCounters = true
       b[slot].counters = fresh
       b[slot].connection = c
       b[slot].options = options
@@ -259,9 +294,7 @@ public struct ConnectionStore: Sendable {
 
   private mutating func insert(_ c: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64) {
     lastRebuilt += 1
-    let row = StoredConnection(
-      connection: c, options: options, firstSeenMs: firstSeenMs, closedAtMs: nil, refreshedAtMs: nowMs,
-      counters: TrafficCounters(c.record.info), previousCounters: nil, lastActivityMs: nil, seenInMerge: merges)
+    let row = StoredConnection(connection: c, options: options, firstSeenMs: firstSeenMs, nowMs: nowMs, merge: merges)
     let key = ConnectionStore.key(of: c.record)
     if let slot = vacantSlots.popLast() {
       rows[Int(slot)] = row
@@ -280,7 +313,7 @@ public struct ConnectionStore: Sendable {
   private func countOpenRows() -> ConnectionCounts {
     var counts = ConnectionCounts()
     rows.withUnsafeBufferPointer { b in
-      for r in b where !r.vacant && r.closedAtMs == nil { counts.add(r.connection) }
+      for r in b where !r.vacant && !r.isClosed { counts.add(r.connection) }
     }
     return counts
   }

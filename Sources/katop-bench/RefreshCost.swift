@@ -9,9 +9,13 @@ struct RefreshCost {
   var dumpMs: Double
   /// The same collection with owners and socket settings from warm caches, 1 s apart like the TUI.
   var collectMs: Double
-  var analyzeMs: Double
+  /// Merging a warm collection into the TUI's store (keepalive maths, risks of changed rows).
+  var mergeMs: Double
+  /// Sorting the store's slots by risk (the view).
   var sortMs: Double
-  var total: Double { collectMs + analyzeMs + sortMs }
+  /// Refreshing 40 rows (a screen) by exact lookups instead.
+  var lookupMs: Double
+  var total: Double { collectMs + mergeMs + sortMs }
 }
 
 /// CPU time (user + system) of this process so far, in ms.
@@ -31,16 +35,22 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
     dumps.append(try timed { try bare.collect(CollectRequest(owners: false, socketOptions: false)) }.1)
   }
   let collector = Collector()
-  _ = try collector.collect(CollectRequest())  // cold: the caches fill
-  var collects: [Double] = [], analyses: [Double] = [], sorts: [Double] = []
-  for _ in 0..<runs {
+  var store = ConnectionStore()
+  store.merge(try collector.collect(CollectRequest()), coverage: .complete, nowMs: 0)  // cold: the caches fill
+  var collects: [Double] = [], merges: [Double] = [], sorts: [Double] = [], lookups: [Double] = []
+  for run in 0..<runs {
     usleep(useconds_t(spacingSeconds * 1_000_000))
     let (snapshot, collectMs) = try timed { try collector.collect(CollectRequest()) }
-    var (rows, analyzeMs) = timed { Analyzer.analyze(snapshot, profile: .aws) }
+    merges.append(timed { store.merge(snapshot, coverage: .complete, nowMs: UInt64(run + 1) * 1000) }.1)
     let order = SortOrder(column: .risk, descending: true)
-    sorts.append(timed { order.sort(&rows) }.1)
+    let slots = store.occupiedSlots
+    sorts.append(timed { order.order(slots, of: store.rows) }.1)
     collects.append(collectMs)
-    analyses.append(analyzeMs)
+    var screen = CollectRequest(owners: false, socketOptions: false)
+    screen.lookUp = Array(snapshot.sockets.filter { $0.state == .established }.prefix(40))
+    lookups.append(try timed { try collector.collect(screen) }.1)
   }
-  return RefreshCost(dumpMs: median(dumps), collectMs: median(collects), analyzeMs: median(analyses), sortMs: median(sorts))
+  return RefreshCost(
+    dumpMs: median(dumps), collectMs: median(collects), mergeMs: median(merges), sortMs: median(sorts),
+    lookupMs: median(lookups))
 }

@@ -101,11 +101,14 @@ final class CompactConnectionTests: XCTestCase {
     print(
       "layout: " + [
         line(Connection.self), line(SocketRecord.self), line(TCPInfo.self), line(KeepaliveState.self),
-        line(Owner?.self), line(Risk.self), line(SocketOptions.self),
+        line(Owner?.self), line(Risk.self), line(SocketOptions.self), line(StoredConnection.self),
+        line(TrafficCounters.self),
       ].joined(separator: ", "))
     XCTAssertLessThanOrEqual(MemoryLayout<Connection>.stride, 264)
     XCTAssertLessThanOrEqual(MemoryLayout<SocketRecord>.stride, 160)
     XCTAssertLessThanOrEqual(MemoryLayout<KeepaliveState>.stride, 48)
     XCTAssertLessThanOrEqual(MemoryLayout<SocketOptions>.stride, 24)
+    XCTAssertLessThanOrEqual(MemoryLayout<TrafficCounters>.stride, 32)
+    XCTAssertLessThanOrEqual(MemoryLayout<StoredConnection>.stride, 392)
   }
 }
