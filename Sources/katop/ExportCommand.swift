@@ -10,13 +10,11 @@ struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
     abstract: "Write Prometheus metrics to a directory for node_exporter's textfile collector.",
-    discussion: "Example: katop export --textfile /var/lib/prometheus/node-exporter --interval 30 (docs/prometheus.md).")
+    discussion: "katop's filters and --profile, --idle-timeout, --top apply; --interval sets the seconds between writes (default 15). "
+      + "Example: katop export --textfile /var/lib/prometheus/node-exporter --interval 30 (docs/prometheus.md).")
 
   @Option(help: ArgumentHelp("Directory to write <name>.prom into (must exist).", valueName: "dir"))
   var textfile: String
-
-  @Option(help: ArgumentHelp("Seconds between snapshots (default 15).", valueName: "seconds"), transform: parseInterval)
-  var interval: Int = 15_000
 
   @Option(help: ArgumentHelp("Stop after this many writes (default: run until stopped).", valueName: "n"))
   var count: Int?
@@ -24,28 +22,14 @@ struct ExportCommand: ParsableCommand {
   @Option(help: ArgumentHelp("File name without .prom (default katop).", valueName: "name"))
   var name = "katop"
 
-  @Option(
-    name: [.customShort("p"), .long],
-    help: ArgumentHelp("Only sockets with this local or remote port (repeatable, or comma-separated).", valueName: "port"),
-    transform: parsePorts)
-  var port: [[UInt16]] = []
-
-  @Option(help: ArgumentHelp("Middlebox profile (as for katop --profile).", valueName: "name"), transform: parseProfile)
-  var profile: MiddleboxProfile?
-
-  @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
-  var idleTimeout: Int?
-
-  @Option(help: ArgumentHelp("Label values kept per owner / remote port (then 'other').", valueName: "n"))
-  var top: Int = 10
-
-  @Flag(name: .customLong("no-owners"), help: "Skip the owner (process) lookup and per-socket settings.")
-  var noOwners = false
+  /// katop's own options (--port, --state, --risky, --profile, --idle-timeout, --no-owners, --top,
+  /// and --interval for the seconds between writes, default 15) apply: they may come before or
+  /// after `export`.
+  @ParentCommand var root: Katop
 
   func validate() throws {
     if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     if name.isEmpty || name.contains("/") || name.hasPrefix(".") { throw ValidationError("--name must be a plain file name") }
-    if !(0...1000).contains(top) { throw ValidationError("--top must be between 0 and 1000, got \(top)") }
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: textfile, isDirectory: &isDir), isDir.boolValue else {
       throw ValidationError("--textfile \(textfile) is not a directory")
@@ -53,17 +37,17 @@ struct ExportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let profile = idleTimeout.map { MiddleboxProfile.custom(seconds: $0) } ?? self.profile ?? .aws
-    var seen = Set<UInt16>()
-    let ports = port.joined().filter { seen.insert($0).inserted }
-    let request = CollectRequest(ports: ports, owners: !noOwners, socketOptions: !noOwners)
-    let filter = ConnectionFilter(ports: ports, states: [], riskyOnly: false)
+    var settings = root
+    _ = try settings.applyConfig(ConfigFile.load(paths: ConfigFile.searchPaths()))
+    let interval = root.interval ?? 15_000  // the flag only: the config's interval is the TUI's
     let target = textfile + "/" + name + ".prom"
     var written = 0
     while true {
-      let (system, rows) = try OneSnapshot.rows(request: request, source: nil, profile: profile, filter: filter, sort: nil)
+      let (system, rows) = try settings.collectRows()
+      let profile = settings.chosenProfile
       let text = PrometheusReport.render(
-        summary: Summary(rows, profile: profile, top: top), system: system, profile: profile, version: Katop.version)
+        summary: Summary(rows, profile: profile, top: settings.output.top), system: system, profile: profile,
+        version: Katop.version)
       try Self.writeAtomically(text, to: target)
       written += 1
       if let count, written >= count { return }
