@@ -75,8 +75,8 @@ struct Katop: ParsableCommand {
   var output: OutputOptions
 
   mutating func validate() throws {
-    if json && !once && !output.summary { throw ValidationError("--json needs --once") }
     try output.validate(once: once, json: json)
+    if json && !once && !output.summary { throw ValidationError("--json needs --once") }
   }
 
   var ports: [UInt16] {

@@ -195,4 +195,31 @@ final class MonitoringOutputTests: XCTestCase {
       XCTAssertEqual(r.stderr, "katop: cannot write to standard output: No space left on device\n", "\(args)")
     }
   }
+
+  /// Bad report options: one line on stderr, exit 64, nothing on stdout.
+  func testBadReportOptionsGetOneLineErrors() throws {
+    try Binaries.require(Binaries.katop)
+    let cases: [([String], String)] = [
+      (["--format", "prometheus"], "--format needs --once"),
+      (["--once", "--format", "xml"], "xml"),
+      (["--once", "--json", "--format", "prometheus"], "disagree"),
+      (["--check", "--json"], "--check"),
+      (["--check", "--summary"], "exclude each other"),
+      (["--summary", "--once", "--format", "json"], "--format is for --once reports"),
+      (["--summary", "--top", "-1"], "--top"),
+      (["-p", "0", "--once"], "port"),
+      (["-d", "0"], "0"),
+      (["export"], "--textfile"),
+      (["export", "--textfile", "/nonexistent"], "not a directory"),
+      (["export", "--textfile", "/tmp", "--count", "0"], "--count"),
+      (["export", "--textfile", "/tmp", "--name", "../x"], "--name"),
+    ]
+    for (args, mention) in cases {
+      let r = try runProcess(Binaries.katop, args)
+      XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+      XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.hasPrefix("katop: ") && r.stderr.contains(mention), "\(args): \(r.stderr) should mention \(mention)")
+      XCTAssertEqual(r.stdout, "", "\(args)")
+    }
+  }
 }
