@@ -103,25 +103,17 @@ struct MetricsWriter {
     return "\(v)"
   }
 
-  static func escapeHelp(_ s: String) -> String {
-    var out = ""
-    for ch in s.unicodeScalars {
-      switch ch {
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      default: out.unicodeScalars.append(ch)
-      }
-    }
-    return out
-  }
+  /// HELP text escapes backslashes and newlines; label values also double quotes.
+  static func escapeHelp(_ s: String) -> String { escape(s, quotes: false) }
+  static func escapeLabel(_ s: String) -> String { escape(s, quotes: true) }
 
-  static func escapeLabel(_ s: String) -> String {
+  static func escape(_ s: String, quotes: Bool) -> String {
     var out = ""
     for ch in s.unicodeScalars {
       switch ch {
       case "\\": out += "\\\\"
       case "\n": out += "\\n"
-      case "\"": out += "\\\""
+      case "\"" where quotes: out += "\\\""
       default: out.unicodeScalars.append(ch)
       }
     }
