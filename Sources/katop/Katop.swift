@@ -17,16 +17,19 @@ struct Katop: ParsableCommand {
       + "tcp_keepalive_* sysctls and marked with *.\n\n"
       + "Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).\n\n"
       + "Examples:\n  katop --port 3306 --risky\n  katop --once --json --profile azure\n  katop --once --state close-wait",
-    version: "katop 0.1.0")
+    version: "katop \(Katop.version)",
+    subcommands: [ExportCommand.self])
 
-  @Flag(help: "Print one snapshot as a table and exit (like top -b -n 1).")
+  static let version = "0.1.0"
+
+  @Flag(name: [.customShort("1"), .long], help: "Print one snapshot as a table and exit (like top -b -n 1).")
   var once = false
 
-  @Flag(help: "With --once: print one JSON document instead of the table (docs/json.md).")
+  @Flag(name: [.customShort("j"), .long], help: "With --once: print one JSON document instead of the table (docs/json.md).")
   var json = false
 
   @Option(
-    name: .long, help: ArgumentHelp("Only sockets with this local or remote port (repeatable, or comma-separated).", valueName: "port"),
+    name: [.customShort("p"), .long], help: ArgumentHelp("Only sockets with this local or remote port (repeatable, or comma-separated).", valueName: "port"),
     transform: parsePorts)
   var port: [[UInt16]] = []
 
@@ -54,7 +57,9 @@ struct Katop: ParsableCommand {
   @Flag(name: .customLong("no-owners"), help: "Skip the owner (process) lookup and per-socket settings.")
   var noOwners = false
 
-  @Option(parsing: .unconditional, help: ArgumentHelp("TUI refresh interval in seconds (default 1).", valueName: "seconds"), transform: parseInterval)
+  @Option(
+    name: [.customShort("d"), .long], parsing: .unconditional,
+    help: ArgumentHelp("TUI refresh interval in seconds (default 1), like top -d.", valueName: "seconds"), transform: parseInterval)
   var interval: Int?
 
   @Option(help: ArgumentHelp("TUI colour theme: a name from themes/ or a path to a .theme file.", valueName: "name|path"))
@@ -66,8 +71,12 @@ struct Katop: ParsableCommand {
   @Flag(help: "TUI with ASCII only (no UTF-8 glyphs).")
   var ascii = false
 
+  @OptionGroup(title: "Reports for scripts and monitoring")
+  var output: OutputOptions
+
   mutating func validate() throws {
-    if json && !once { throw ValidationError("--json needs --once") }
+    try output.validate(once: once, json: json)
+    if json && !once && !output.summary { throw ValidationError("--json needs --once") }
   }
 
   var ports: [UInt16] {
@@ -98,52 +107,48 @@ struct Katop: ParsableCommand {
   }
 
   func run() throws {
-    if once {
+    // Settings the command line leaves unset come from the config files (docs/config.md).
+    var settings = self
+    let origins = try settings.applyConfig(ConfigFile.load(paths: ConfigFile.searchPaths()))
+    try settings.runMode(origins: origins)
+  }
+
+  func runMode(origins: [String: String]) throws {
+    if output.printConfig {
+      try StandardOutput.write(effectiveSettings(origins: origins))
+    } else if output.check {
+      try runCheck()
+    } else if output.summary {
+      try runSummary()
+    } else if once {
       try runOnce()
     } else {
       try runTUI()
     }
   }
 
-  func runOnce() throws {
-    let collector = Collector(source: source)
-    collector.keepsCaches = false
-    collector.splitsDump = true
-    var snapshot = try collector.collect(request)
-    let profile = chosenProfile
-    var rows = Analyzer.analyze(snapshot, profile: profile, workers: Parallel.workerCount)
-    // Only the system info is needed from here on: free the raw records (and owner / option
-    // tables) before sorting and writing (peak RSS, docs/performance.md).
-    let system = snapshot.system
-    let status = snapshot.status
-    snapshot = Snapshot(system: system, sockets: [])
-    let filter = self.filter
-    if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
-    sortOrder.sort(&rows)
-    if json {
-      // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
-      JSONReport.render(system: system, status: status, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
-        Katop.writeAll(chunk)
-      }
-      return
-    }
-    var text = TableReport.render(system: system, status: status, profile: profile, connections: rows)
-    if !text.hasSuffix("\n") { text += "\n" }
-    text.withUTF8 { Katop.writeAll(UnsafeRawBufferPointer($0)) }
+  /// One snapshot, analysed, filtered and sorted; only the system info kept from the raw records.
+  func collectRows() throws -> (system: SystemInfo, status: CollectorStatus, rows: [Connection]) {
+    try OneSnapshot.rows(request: request, source: source, profile: chosenProfile, filter: filter, sort: sortOrder)
   }
 
-  /// write(2) to stdout until done; stops quietly on EPIPE and other errors (like a closed pager).
-  static func writeAll(_ bytes: UnsafeRawBufferPointer) {
-    guard var base = bytes.baseAddress else { return }
-    var left = bytes.count
-    while left > 0 {
-      let n = Glibc.write(STDOUT_FILENO, base, left)
-      if n < 0 {
-        if errno == EINTR { continue }
-        return
+  func runOnce() throws {
+    let (system, status, rows) = try collectRows()
+    let profile = chosenProfile
+    switch output.format ?? (json ? .json : .table) {
+    case .json:
+      // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
+      var failure: Error?
+      JSONReport.render(system: system, status: status, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
+        if failure == nil {
+          do { try StandardOutput.write(chunk) } catch { failure = error }
+        }
       }
-      base += n
-      left -= n
+      if let failure { throw failure }
+    case .table:
+      try StandardOutput.write(TableReport.render(system: system, status: status, profile: profile, connections: rows))
+    case .prometheus, .openmetrics:
+      try runMetrics(system: system, status: status, rows: rows)
     }
   }
 }

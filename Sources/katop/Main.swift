@@ -15,18 +15,26 @@ extension Katop {
       var command = try parseAsRoot()
       try command.run()
     } catch {
-      let code = exitCode(for: error)
-      if code == .success { exit(withError: error) }  // --help, --version
-      let message: String
-      if error is ArgumentParser.ValidationError || "\(type(of: error))".contains("Parser")
-        || code == .validationFailure
-      {
-        message = firstLine(Self.message(for: error)) + " (see katop --help)"
-      } else {
-        message = firstLine("\(error)")
-      }
+      let (message, status) = classify(error)
+      if status == 0 { exit(withError: error) }  // --help, --version
       FileHandle.standardError.write(Data("katop: \(message)\n".utf8))
-      Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+      Foundation.exit(status)
+    }
+  }
+
+  /// The one-line message and exit status for an error, by its type: usage errors (the argument
+  /// parser's, exit 64) point at --help; a bad config line is EX_CONFIG (78), an output error
+  /// EX_IOERR (74); anything else exits 1.
+  static func classify(_ error: Error) -> (message: String, status: Int32) {
+    switch error {
+    case let e as ConfigError: return (firstLine(e.description), 78)
+    case let e as OutputError: return (e.description, 74)
+    case let e as ExportError: return (e.description, 74)
+    default:
+      let code = exitCode(for: error)
+      if code == .success { return ("", 0) }
+      if code == .validationFailure { return (firstLine(message(for: error)) + " (see katop --help)", code.rawValue) }
+      return (firstLine("\(error)"), code == .failure ? 1 : code.rawValue)
     }
   }
 

@@ -8,10 +8,9 @@ import Synchronization
 
 extension Katop {
   func runTUI() throws {
-    let searchDirs = Theme.defaultSearchDirs(executablePath: CommandLine.arguments[0])
     var chosenTheme = Theme.builtinDefault
     if let name = theme {
-      chosenTheme = try Theme.load(nameOrPath: name, searchDirs: searchDirs)
+      chosenTheme = try ThemeFiles.load(nameOrPath: name, searchDirs: ThemeFiles.searchDirs())
       for warning in chosenTheme.warnings {
         FileHandle.standardError.write(Data("katop: warning: \(warning)\n".utf8))
       }

@@ -71,24 +71,9 @@ final class ThemeTests: XCTestCase {
   func testBuiltinThemesMatchShippedFiles() throws {
     for (name, builtin) in [("default", Theme.builtinDefault), ("mono", Theme.builtinMono)] {
       let path = repoRoot + "/themes/\(name).theme"
-      let fromFile = try Theme.load(nameOrPath: path, searchDirs: [])
+      let fromFile = try Theme.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
       XCTAssertEqual(fromFile.styles, builtin.styles, "\(path) and the compiled-in \(name) theme differ")
     }
-  }
-
-  func testLoadByNameAndPath() throws {
-    let dirs = [repoRoot + "/themes"]
-    XCTAssertEqual(try Theme.load(nameOrPath: "dracula", searchDirs: dirs).name, "dracula")
-    XCTAssertEqual(try Theme.load(nameOrPath: "default", searchDirs: ["/nonexistent"]).name, "default")
-    XCTAssertThrowsError(try Theme.load(nameOrPath: "nope", searchDirs: dirs)) { error in
-      XCTAssertTrue("\(error)".contains("no such theme"))
-    }
-    XCTAssertThrowsError(try Theme.load(nameOrPath: "/nonexistent/x.theme", searchDirs: dirs))
-    XCTAssertTrue(Theme.available(searchDirs: dirs).contains("light"))
-    let searched = Theme.defaultSearchDirs(executablePath: "/opt/katop/bin/katop")
-    XCTAssertEqual(searched.first, "./themes")
-    XCTAssertTrue(searched.contains("/opt/katop/bin/../share/katop/themes"))
-    XCTAssertEqual(searched.last, "/usr/share/katop/themes")
   }
 
   func testNearestBasicColour() {
