@@ -171,6 +171,7 @@ public struct ConnectionStore: Sendable {
     beginMerge(system: snapshot.system)
     if coverage == .complete { status = snapshot.status }
     let baseline = completeAtMs == nil && isEmpty
+    reserve(for: snapshot.sockets.count)
     // Assumed settings come from the sysctls: when they changed, every row is rebuilt.
     let sysctlsChanged = !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system)
     for record in snapshot.sockets {
@@ -253,6 +254,15 @@ public struct ConnectionStore: Sendable {
   }
 
   // MARK: merging
+
+  /// Room for `incoming` more rows than are open now, reserved once: growing the rows array by
+  /// doubling would hold the old and the new buffer (tens of MB at 100k rows) at once.
+  private mutating func reserve(for incoming: Int) {
+    let needed = max(rows.count, slotOfKey.count - vacantSlots.count + incoming)
+    guard needed > rows.capacity else { return }
+    rows.reserveCapacity(needed + needed / 16)
+    slotOfKey.reserveCapacity(needed + needed / 16)
+  }
 
   private mutating func beginMerge(system: SystemInfo) {
     merges &+= 1

@@ -121,7 +121,7 @@ public struct AppState: Sendable {
     var r = baseRequest
     r.ports = filter.ports
     // New sockets are looked for every 3 refreshes when the base request asks for lookups at
-    // all; it follows the interval keys (docs/performance.md, round 4).
+    // all; it follows the interval keys (docs/performance.md).
     if r.discoveryIntervalMs != nil { r.discoveryIntervalMs = UInt64(AppState.discoveryRefreshes * intervalMs) }
     return r
   }
