@@ -12,7 +12,7 @@ public enum SettingsSource: String, Sendable, Codable {
 
 public struct KeepaliveState: Hashable, Sendable {
   // Stored narrow (48 bytes instead of 88: 100k of these live in each row table,
-  // docs/performance.md round 4); the public properties keep their Int / Int64 types. `probes`,
+  // docs/performance.md); the public properties keep their Int / Int64 types. `probes`,
   // `userTimeoutMs` and `probesOut` are clamped to Int32 (the kernel's are a C int, an int and a
   // u8); the seconds keep their full width.
   private var storedDetectInMs: Int64 = 0
@@ -136,7 +136,7 @@ public struct Risk: Hashable, Sendable {
 /// One analysed socket.
 ///
 /// Risks are not stored per row (100k rows with an array each cost ~11 MB per table and fragment
-/// the heap, docs/performance.md round 4): `Analyzer` records the profile they were evaluated for
+/// the heap, docs/performance.md): `Analyzer` records the profile they were evaluated for
 /// and their worst severity, and `risks` evaluates the rules again when read (the renderer reads
 /// only the visible rows). Changing `record`, `owner`, `keepalive` or `idleMs` first pins the
 /// risks as they were, so a Connection behaves exactly as if its risks had been stored.

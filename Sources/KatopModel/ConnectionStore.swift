@@ -113,6 +113,9 @@ public struct ConnectionStore: Sendable {
   public private(set) var refreshedAtMs: UInt64?
   /// Rows (re)built by the last merge: new or changed ones (tests, diagnostics).
   public private(set) var lastRebuilt = 0
+  /// The slots the last merge rebuilt or added, when it was partial (nil after a complete merge
+  /// or when rows were dropped): the view then needs to re-place only these.
+  public private(set) var lastPartialChanges: [Int32]?
   private var slotOfKey: [UInt64: Int32] = [:]
   private var vacantSlots: [Int32] = []
   private var merges: UInt32 = 0
@@ -171,6 +174,7 @@ public struct ConnectionStore: Sendable {
     beginMerge(system: snapshot.system)
     if coverage == .complete { status = snapshot.status }
     let baseline = completeAtMs == nil && isEmpty
+    reserve(for: snapshot.sockets.count)
     // Assumed settings come from the sysctls: when they changed, every row is rebuilt.
     let sysctlsChanged = !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system)
     for record in snapshot.sockets {
@@ -219,6 +223,7 @@ public struct ConnectionStore: Sendable {
   /// Re-evaluates every row's risks for another middlebox profile (no collection needed).
   public mutating func setProfile(_ new: MiddleboxProfile) {
     profile = new
+    lastPartialChanges = nil
     let index = RiskText.profileIndex(new)
     let system = self.system
     rows.withUnsafeMutableBufferPointer { b in
@@ -254,9 +259,19 @@ public struct ConnectionStore: Sendable {
 
   // MARK: merging
 
+  /// Room for the first snapshot's rows, reserved once: growing the rows array by doubling would
+  /// hold the old and the new buffer (tens of MB at 100k rows) at once.
+  private mutating func reserve(for incoming: Int) {
+    // Only into an empty store: later merges add few rows, and their records are mostly known.
+    guard isEmpty, incoming > rows.capacity else { return }
+    rows.reserveCapacity(incoming + incoming / 16)
+    slotOfKey.reserveCapacity(incoming + incoming / 16)
+  }
+
   private mutating func beginMerge(system: SystemInfo) {
     merges &+= 1
     lastRebuilt = 0
+    lastPartialChanges = []
     self.system = system
   }
 
@@ -271,12 +286,13 @@ public struct ConnectionStore: Sendable {
       completeAtMs = nowMs
     }
     refreshedAtMs = nowMs
-    expire(nowMs: nowMs)
+    if expire(nowMs: nowMs) || coverage == .complete { lastPartialChanges = nil }
     counts = countOpenRows()
   }
 
   private mutating func update(slot: Int, with c: Connection, options: SocketOptions?, nowMs: UInt64) {
     lastRebuilt += 1
+    lastPartialChanges?.append(Int32(truncatingIfNeeded: slot))
     let fresh = TrafficCounters(c.record.info)
     rows.withUnsafeMutableBufferPointer { b in
       let old = b[slot].counters
@@ -295,6 +311,7 @@ public struct ConnectionStore: Sendable {
   private mutating func insert(_ c: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64) {
     lastRebuilt += 1
     let row = StoredConnection(connection: c, options: options, firstSeenMs: firstSeenMs, nowMs: nowMs, merge: merges)
+    lastPartialChanges = nil  // a new row: the view is rebuilt
     let key = ConnectionStore.key(of: c.record)
     if let slot = vacantSlots.popLast() {
       rows[Int(slot)] = row

@@ -1,4 +1,4 @@
-// Analysis of a big snapshot on several threads (`katop --once`, docs/performance.md round 4):
+// Analysis of a big snapshot on several threads (`katop --once`, docs/performance.md):
 // rows are independent, so blocks of them are built at once straight into the result's storage.
 
 extension Analyzer {

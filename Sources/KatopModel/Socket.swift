@@ -245,7 +245,7 @@ public struct TCPInfo: Hashable, Sendable {
 /// One TCP socket as one dump reported it.
 public struct SocketRecord: Hashable, Sendable {
   // Declared widest first so no padding sits between fields (145 bytes instead of 165: 100k of
-  // these live in a snapshot and in each row table, docs/performance.md round 4).
+  // these live in a snapshot and in each row table, docs/performance.md).
   public var cookie: UInt64
   public var local: Endpoint
   public var timerExpiresMs: UInt32
@@ -288,7 +288,7 @@ public struct SocketRecord: Hashable, Sendable {
 /// Keepalive settings read from the socket itself (pidfd_getfd + getsockopt).
 public struct SocketOptions: Hashable, Sendable {
   // Stored narrow (24 bytes instead of 40: the collector caches them per socket and a snapshot
-  // holds a table of them, docs/performance.md round 4). getsockopt gives C ints: the interval,
+  // holds a table of them, docs/performance.md). getsockopt gives C ints: the interval,
   // probe count and user timeout are clamped to Int32; the idle time keeps its full width.
   private var storedIdleSeconds: Int64 = 0
   private var storedIntervalSeconds: Int32 = 0

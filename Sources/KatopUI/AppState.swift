@@ -100,6 +100,10 @@ public struct AppState: Sendable {
 
   /// When `tick` next has something to expire (nil: nothing highlighted or lingering).
   private var nextExpiryMs: UInt64?
+  /// The view's slots and the filter and order they were built with (a partial refresh re-places
+  /// only its rows in them).
+  private var viewSlots: [Int32] = []
+  private var viewOrder: (filter: ConnectionFilter, sort: SortOrder)?
   /// The next snapshot is a new baseline (kernel filters changed): the store starts over, no
   /// new/closed marks.
   var awaitingBaseline = false
@@ -121,7 +125,7 @@ public struct AppState: Sendable {
     var r = baseRequest
     r.ports = filter.ports
     // New sockets are looked for every 3 refreshes when the base request asks for lookups at
-    // all; it follows the interval keys (docs/performance.md, round 4).
+    // all; it follows the interval keys (docs/performance.md).
     if r.discoveryIntervalMs != nil { r.discoveryIntervalMs = UInt64(AppState.discoveryRefreshes * intervalMs) }
     return r
   }
@@ -203,7 +207,32 @@ public struct AppState: Sendable {
   private mutating func endApply() {
     hasData = true
     collectError = nil
-    rebuildRows()
+    if let changed = store.lastPartialChanges, let order = viewOrder, order.filter == filter, order.sort == sort {
+      replace(changed)
+    } else {
+      rebuildRows()
+    }
+  }
+
+  /// Re-places the rows a partial refresh changed in the sorted view (a few binary searches
+  /// instead of sorting 100k slots again).
+  private mutating func replace(_ changed: [Int32]) {
+    let moved = Set(changed)
+    var slots = viewSlots
+    slots.removeAll { moved.contains($0) }
+    let filter = self.filter, sort = self.sort
+    store.rows.withUnsafeBufferPointer { b in
+      for slot in moved where !b[Int(slot)].vacant && (filter.isEmpty || filter.matches(b[Int(slot)].connection)) {
+        let c = b[Int(slot)].connection
+        var lo = 0, hi = slots.count
+        while lo < hi {
+          let mid = (lo + hi) / 2
+          if sort.areInIncreasingOrder(b[Int(slots[mid])].connection, c) { lo = mid + 1 } else { hi = mid }
+        }
+        slots.insert(slot, at: lo)
+      }
+    }
+    showView(slots)
   }
 
   /// Advances the clock; returns true when a highlight expired or a closed row vanished.
@@ -249,7 +278,13 @@ public struct AppState: Sendable {
       }
     }
     shownClosed = closed
-    rows = TableRows(store: store.rows, slots: sort.order(slots, of: store.rows), nowMs: nowMs)
+    viewOrder = (filter, sort)
+    showView(sort.order(slots, of: store.rows))
+  }
+
+  private mutating func showView(_ slots: [Int32]) {
+    viewSlots = slots
+    rows = TableRows(store: store.rows, slots: slots, nowMs: nowMs)
     nextExpiryMs = earliestExpiry()
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i

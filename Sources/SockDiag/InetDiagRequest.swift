@@ -11,7 +11,7 @@ public enum InetDiagRequest {
   /// One port comparison (S_GE, S_LE, D_GE, D_LE): two inet_diag_bc_op, the port in the second's `no`.
   public static let comparisonSize = 8
 
-  /// Half of every socket for a dump split in two (docs/performance.md, round 4), by the
+  /// Half of every socket for a dump split in two (docs/performance.md), by the
   /// ephemeral port: `upper` = local OR remote port >= `split`; otherwise both ports < `split`.
   /// Together the halves hold every socket exactly once. Layouts (offsets in bytes):
   /// - upper: S_GE{yes 8, no 12} JMP{yes 4, no 12} D_GE{yes 8, no 12}: S_GE true falls onto the

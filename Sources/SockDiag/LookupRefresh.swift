@@ -1,6 +1,6 @@
 // Between kernel walks, a port-filtered collection refreshes the sockets the last walk found by
 // exact lookups (SocketLookup.swift): a hash lookup each instead of a filtered walk of the whole
-// TCP hash (~10 ms of kernel time at 100k sockets, docs/performance.md round 4). Any miss (gone,
+// TCP hash (~10 ms of kernel time at 100k sockets, docs/performance.md). Any miss (gone,
 // another socket on the same 4-tuple, a changed state, any error) means "walk instead", so closed
 // sockets and state transitions are never guessed; new sockets appear at the next walk.
 

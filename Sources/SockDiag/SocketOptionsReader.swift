@@ -40,7 +40,7 @@ final class SocketOptionsReader {
 
   /// Keepalive known off without reading the socket: in a state where an SO_KEEPALIVE socket
   /// always has its keepalive timer pending, sock_diag reports no timer at all. Such sockets are
-  /// not read (half the reads on a typical host; docs/performance.md round 4): their settings
+  /// not read (half the reads on a typical host; docs/performance.md): their settings
   /// would not be used, and katop says so (`SettingsSource.timer`).
   static func knownOff(_ socket: SocketRecord) -> Bool {
     KeepaliveMath.keepaliveApplies(socket.state) && KeepaliveMath.inferredEnabled(socket) == false

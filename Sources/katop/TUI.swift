@@ -16,7 +16,7 @@ extension Katop {
       }
     }
     // Port-filtered refreshes look up the sockets already known between walks; new connections
-    // show up at the next walk, every 3 refreshes (docs/performance.md, round 4). A non-nil
+    // show up at the next walk, every 3 refreshes (docs/performance.md). A non-nil
     // discovery interval asks for lookups; AppState.collectRequest sets the value (3x the
     // refresh interval, following the interval keys).
     var tuiRequest = request

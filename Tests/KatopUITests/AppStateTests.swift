@@ -264,4 +264,22 @@ final class AppStateTests: XCTestCase {
       }
     }
   }
+
+  /// A partial refresh (lookups of the rows on screen) re-places only its rows: the order is the
+  /// one a full rebuild gives.
+  func testPartialRefreshKeepsTheSortedOrder() {
+    for sort in [SortOrder(column: .idle, descending: true), SortOrder(column: .risk), SortOrder(column: .local, descending: false)] {
+      var state = AppState(sort: sort)
+      state.apply(connections: Fixtures.connections, system: Fixtures.system, status: Fixtures.status, now: 10_000)
+      let changed = [
+        Fixtures.connections[5].with(idleMs: 99_000_000), Fixtures.connections[1].with(idleMs: 0),
+      ]
+      state.apply(connections: changed, system: Fixtures.system, status: Fixtures.status, now: 11_000, coverage: .partial)
+      XCTAssertNotNil(state.store.lastPartialChanges)
+      var full = state
+      full.rebuildRows()
+      XCTAssertEqual(state.rows.map(\.cookie), full.rows.map(\.cookie), "\(sort)")
+      XCTAssertEqual(state.rows.count, Fixtures.connections.count)
+    }
+  }
 }

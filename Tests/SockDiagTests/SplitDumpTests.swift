@@ -1,5 +1,5 @@
 // The split dump of `katop --once`: two halves by ephemeral port, dumped at once, must hold
-// every socket exactly once (docs/performance.md, round 4).
+// every socket exactly once (docs/performance.md).
 
 import Glibc
 import KatopModel
