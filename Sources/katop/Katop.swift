@@ -16,7 +16,12 @@ struct Katop: ParsableCommand {
       + "Run as root to read each socket's own keepalive settings (pidfd_getfd + getsockopt); otherwise they are assumed from the "
       + "tcp_keepalive_* sysctls and marked with *.\n\n"
       + "Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).\n\n"
-      + "Examples:\n  katop --port 3306 --risky\n  katop --once --json --profile azure\n  katop --once --state close-wait",
+      + "Examples:\n  katop --port 3306 --risky\n  katop --once --json --profile azure\n  katop --once --state close-wait\n"
+      + "  katop --check -p 3306\n  katop export --textfile /var/lib/prometheus/node-exporter\n\n"
+      + "Settings not given as flags come from /etc/katop/config, then ~/.config/katop/config ($XDG_CONFIG_HOME); "
+      + "katop --print-config shows them. Themes: ~/.config/katop/themes, <prefix>/share/katop/themes.\n\n"
+      + "Exit status: 0 success, 1 runtime error, 64 usage error, 74 output error, 78 config file error; "
+      + "--check: 0 OK, 1 warning, 2 critical, 3 unknown.",
     version: "katop \(Katop.version)",
     subcommands: [ExportCommand.self])
 

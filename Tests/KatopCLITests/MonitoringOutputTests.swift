@@ -189,8 +189,9 @@ final class MonitoringOutputTests: XCTestCase {
   /// A full disk: one line on stderr and exit 74, for every output form.
   func testWriteErrorIsOneLineAndNonZero() throws {
     try Binaries.require(Binaries.katop)
+    // --port 1: the host's other sockets (other tests' fixtures) need not be collected.
     for args in [["--once"], ["--once", "--json"], ["--summary"], ["--once", "--format", "prometheus"], ["--check"], ["--print-config"]] {
-      let r = try runProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" > /dev/full", Binaries.katop] + args)
+      let r = try runProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" --port 1 > /dev/full", Binaries.katop] + args)
       XCTAssertEqual(r.status, 74, "\(args): \(r.stderr)")
       XCTAssertEqual(r.stderr, "katop: cannot write to standard output: No space left on device\n", "\(args)")
     }
