@@ -17,7 +17,8 @@ struct Katop: ParsableCommand {
       + "tcp_keepalive_* sysctls and marked with *.\n\n"
       + "Risk profiles (idle timeouts): \(MiddleboxProfile.all.map { "\($0.name) \($0.idleTimeoutSeconds)s" }.joined(separator: ", ")).\n\n"
       + "Examples:\n  katop --port 3306 --risky\n  katop --once --json --profile azure\n  katop --once --state close-wait",
-    version: "katop 0.1.0")
+    version: "katop 0.1.0",
+    subcommands: actionCommands)
 
   @Flag(help: "Print one snapshot as a table and exit (like top -b -n 1).")
   var once = false

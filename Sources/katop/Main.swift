@@ -11,7 +11,7 @@ extension Katop {
     // returned on free (peak RSS at 100k sockets: --once 145 -> 115 MiB, TUI 190 -> 160 MiB).
     _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, malloc.h */, 1 << 20)
     do {
-      var command = try parseAsRoot()
+      var command = try parseCommandLine()
       try command.run()
     } catch {
       let code = exitCode(for: error)
