@@ -107,7 +107,7 @@ public enum ActionOutcome: Hashable, Sendable {
 }
 
 /// One selected socket and what is to be done to it.
-public struct ActionItem: Sendable {
+public struct ActionItem: Hashable, Sendable {
   public var connection: Connection
   /// set-keepalive only.
   public var change: KeepaliveChange?
@@ -117,7 +117,7 @@ public struct ActionItem: Sendable {
   }
 }
 
-public struct ActionPlan: Sendable {
+public struct ActionPlan: Hashable, Sendable {
   public var kind: ActionKind
   public var items: [ActionItem]
 

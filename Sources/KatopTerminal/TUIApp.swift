@@ -17,6 +17,8 @@ public struct TUIConfig {
   public var ascii: Bool?
   /// Collector options other than ports (owners, socket options ...).
   public var request: CollectRequest
+  /// --readonly: no set-keepalive / kill / undo keys (docs/actions.md).
+  public var readonly = false
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(),
@@ -41,14 +43,17 @@ public final class TUIApp {
   let worker: CollectionWorker
   /// Reads one socket's settings for the detail page (nil: not offered).
   let inspect: ((Connection) -> SocketOptions?)?
+  /// Carries out a confirmed set-keepalive / kill plan (nil: the TUI is read-only).
+  let act: ((ActionPlan) -> [ActionResult])?
 
   public init(
     config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
     analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection],
-    inspect: ((Connection) -> SocketOptions?)? = nil
+    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
   ) {
     self.config = config
     self.inspect = inspect
+    self.act = act
     self.worker = CollectionWorker(collect: collect, analyze: analyze)
   }
 
@@ -66,6 +71,7 @@ public final class TUIApp {
     var state = AppState(
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
+    state.actions.readonly = config.readonly || act == nil
     worker.start()
 
     var generation = 0
@@ -175,6 +181,11 @@ public final class TUIApp {
           lastCollectStart = monotonicMs()
         case .reanalyze(let profile):
           worker.submit(request: nil, profile: profile, sort: state.sort, generation: generation)
+        case .act(let plan):
+          // A few syscalls per socket, on this thread; then a refresh at once shows the result.
+          state.finishAction(plan, results: act?(plan) ?? [])
+          worker.submit(request: state.collectRequest, profile: state.profile, sort: state.sort, generation: generation)
+          lastCollectStart = monotonicMs()
         }
       }
     }

@@ -7,6 +7,8 @@ public enum PromptKind: Hashable, Sendable { case ports, text }
 
 public enum Mode: Hashable, Sendable {
   case table, detail, help, sortMenu
+  /// A set-keepalive / kill / undo waits for y (AppState+Actions.swift).
+  case confirm
   case prompt(PromptKind)
 }
 
@@ -18,6 +20,8 @@ public enum Effect: Hashable, Sendable {
   case recollect(CollectRequest)
   /// The middlebox profile changed: analyse the last snapshot again.
   case reanalyze(MiddleboxProfile)
+  /// Confirmed: carry out this plan, then `finishAction` with the results.
+  case act(ActionPlan)
 }
 
 /// The interval the run loop really keeps when a refresh is slow, and why.
@@ -79,6 +83,9 @@ public struct AppState: Sendable {
   /// Settings read on demand for the detail view of a socket the collector did not read
   /// (keepalive known off from the timers): set by the run loop, shown by the detail page.
   public var inspection: Inspection?
+  /// --readonly, the pending confirmation and the undo list (AppState+Actions.swift).
+  public var actions = ActionState()
+  public var readonly: Bool { actions.readonly }
 
   public private(set) var connections: [Connection] = []
   public private(set) var system = SystemInfo()

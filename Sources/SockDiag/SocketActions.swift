@@ -194,3 +194,9 @@ public final class SocketTerminator {
     return EBADMSG
   }
 }
+
+extension Collector {
+  /// Forgets the cached settings of sockets katop just changed, so the next collection reads
+  /// them from the sockets (the cache would otherwise show the old values for up to 5 s).
+  public func forgetSettings(of cookies: [UInt64]) { optionsReader.forget(cookies) }
+}

@@ -61,6 +61,7 @@ struct ActionRunner {
     // sockets are hidden from katop.
     var uids: [Int32: UInt32] = [:]
     for pid in options.pid { uids[pid] = ActionPermissions.processUID(pid) }
+    // (The plan's owners are checked again below, once they are known.)
     if kind == .setKeepalive, let why = permissions.refusalToSetKeepalive(ownerUIDs: uids) { throw ActionFailure(why) }
 
     let collector = Collector()
@@ -73,10 +74,7 @@ struct ActionRunner {
     }
     selected.sort { ($0.owner?.pid ?? 0, $0.owner?.fd ?? 0, $0.record.cookie) < ($1.owner?.pid ?? 0, $1.owner?.fd ?? 0, $1.record.cookie) }
     let plan = ActionPlan(kind: kind, connections: selected, change: change)
-    if kind == .setKeepalive {
-      for item in plan.items { if let o = item.connection.owner { uids[o.pid] = o.uid } }
-      if let why = permissions.refusalToSetKeepalive(ownerUIDs: uids) { throw ActionFailure(why) }
-    }
+    if let why = ActionExecutor.refusal(for: plan, permissions: permissions) { throw ActionFailure(why) }
 
     if plan.items.isEmpty || options.dryRun {
       let planned = plan.items.map { ActionResult(item: $0, outcome: .planned) }

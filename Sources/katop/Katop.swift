@@ -67,6 +67,9 @@ struct Katop: ParsableCommand {
   @Flag(help: "TUI with ASCII only (no UTF-8 glyphs).")
   var ascii = false
 
+  @Flag(help: "TUI without the actions (K set keepalive, F9 kill, U undo): the keys, the help and the hint bar lose them.")
+  var readonly = false
+
   mutating func validate() throws {
     if json && !once { throw ValidationError("--json needs --once") }
   }

@@ -21,14 +21,22 @@ extension Katop {
     // refresh interval, following the interval keys).
     var tuiRequest = request
     tuiRequest.discoveryIntervalMs = 0
-    let config = TUIConfig(
+    var config = TUIConfig(
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
+    config.readonly = readonly
     let collector = Collector(source: source)
+    let changed = ChangedSockets()
+    let log = ActionLog.fromEnvironment()
     let app = TUIApp(
-      config: config, collect: { try collector.collect($0) },
+      config: config,
+      collect: { request in
+        collector.forgetSettings(of: changed.take())
+        return try collector.collect(request)
+      },
       analyze: { Analyzer.analyze(releasing: &$0, profile: $1) },
-      inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } })
+      inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },
+      act: readonly ? nil : { TUIActions.act($0, log: log, changed: changed) })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

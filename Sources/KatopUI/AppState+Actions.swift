@@ -1,0 +1,107 @@
+// The TUI's actions on live sockets (docs/actions.md): K sets keepalive on the selected
+// connection to the recommendation for the profile's budget, F9 ends it, U undoes the last
+// keepalive change of this session. Each asks first, naming what will change ("set keepalive
+// 300/30/5 on 1 socket of php-fpm (pid 811)? y/N"); the run loop carries out a confirmed plan
+// (Effect.act) and hands the results back to `finishAction`. Pure, like the rest of AppState.
+import KatopModel
+
+public struct ActionState: Sendable {
+  /// --readonly: the key table has no action bindings and `askToConfirm` refuses.
+  public var readonly = false
+  /// The plan waiting for y / N, and whether it undoes an earlier change.
+  public private(set) var pending: ActionPlan?
+  public private(set) var pendingIsUndo = false
+  /// Keepalive changes of this session, oldest first: each is the plan that puts the values
+  /// read before the change back.
+  public private(set) var undoPlans: [ActionPlan] = []
+
+  public init(readonly: Bool = false) { self.readonly = readonly }
+
+  /// The footer line while a plan waits: "set keepalive 300/30/5 on 1 socket of php-fpm (pid 811)? y/N".
+  public var confirmationText: String {
+    guard let plan = pending else { return "" }
+    return (pendingIsUndo ? "undo: " : "") + plan.summary + "? y/N"
+  }
+
+  mutating func ask(_ plan: ActionPlan, undo: Bool) {
+    pending = plan
+    pendingIsUndo = undo
+  }
+
+  mutating func takePending() -> (plan: ActionPlan, undo: Bool)? {
+    defer {
+      pending = nil
+      pendingIsUndo = false
+    }
+    return pending.map { ($0, pendingIsUndo) }
+  }
+
+  mutating func record(undoing results: [ActionResult]) {
+    var items: [ActionItem] = []
+    for r in results {
+      if case .keepaliveSet(let before, _) = r.outcome {
+        items.append(ActionItem(connection: r.item.connection, change: KeepaliveChange(restoring: before)))
+      }
+    }
+    if !items.isEmpty { undoPlans.append(ActionPlan(kind: .setKeepalive, items: items)) }
+  }
+
+  mutating func dropLastUndo() { _ = undoPlans.popLast() }
+}
+
+extension AppState {
+  /// K / F9 / U: builds the plan for the selected row (or the last change) and asks.
+  mutating func askToConfirm(_ action: Action) {
+    guard !readonly else { return }
+    if action == .undoKeepalive {
+      guard let plan = actions.undoPlans.last else {
+        statusMessage = "nothing to undo: no keepalive change made in this session"
+        return
+      }
+      actions.ask(plan, undo: true)
+      mode = .confirm
+      return
+    }
+    let kind: ActionKind = action == .killConnection ? .kill : .setKeepalive
+    guard let row = selectedRow, row.status != .closed else {
+      statusMessage = "select a connection first"
+      statusIsError = true
+      return
+    }
+    let c = row.connection
+    guard ActionSelection().matches(c, for: kind) else {
+      statusMessage = kind == .kill
+        ? "F9 ends connections only (not \(c.record.state.kernelName))"
+        : "K needs a connected socket whose owner katop can see (this one: \(c.record.state.kernelName), \(c.owner == nil ? "no owner" : "owner \(c.owner?.pid ?? 0)"))"
+      statusIsError = true
+      return
+    }
+    let change = KeepaliveChange(FixAdvisor.recommended(for: profile))
+    actions.ask(ActionPlan(kind: kind, connections: [c]) { _ in change }, undo: false)
+    mode = .confirm
+  }
+
+  /// y carries the plan out; any other key cancels it.
+  mutating func handleConfirmation(_ key: Key) -> Effect {
+    mode = .table
+    guard let (plan, undo) = actions.takePending() else { return .none }
+    guard key == .char("y") || key == .char("Y") else {
+      statusMessage = "cancelled: nothing changed"
+      return .none
+    }
+    if undo { actions.dropLastUndo() }
+    return .act(plan)
+  }
+
+  /// The results of a confirmed plan: a status line, and what U can undo.
+  public mutating func finishAction(_ plan: ActionPlan, results: [ActionResult]) {
+    if plan.kind == .setKeepalive { actions.record(undoing: results) }
+    let (ok, failed) = ActionReport.counts(results)
+    let verb = plan.kind == .kill ? "ended" : "changed"
+    var text = "\(plan.kind.rawValue): \(ok) of \(results.count) \(verb)"
+    if let first = results.first(where: { !$0.outcome.succeeded }) { text += ": " + ActionReport.outcomeText(first) }
+    if let r = results.first(where: { $0.outcome.succeeded }) { text += " (" + ActionReport.outcomeText(r) + ")" }
+    statusMessage = text
+    statusIsError = failed > 0
+  }
+}

@@ -1,0 +1,86 @@
+// The TUI's K key in a real terminal (tmux) on a child's connection: the confirmation names the
+// change, y applies it, the row's KA / Settings change on the next refresh, the child sees the
+// new values on its own fd, one syslog line is written; --readonly: the key does nothing and the
+// help and hint bar do not list it.
+import Foundation
+import XCTest
+
+final class ActionTUITests: XCTestCase {
+  func rows(_ screen: String, port: UInt16) -> [Substring] {
+    screen.split(separator: "\n").filter { $0.contains("127.0.0.1:\(port)") && $0.contains("ESTAB") }
+  }
+
+  func testKSetsKeepaliveOnTheSelectedRowAfterConfirmation() throws {
+    guard getuid() == 0 else { throw XCTSkip("needs root (pidfd_getfd)") }
+    try Binaries.require(Binaries.katop)
+    let fixture = try FixtureProcess(["--port", "0", "--connections", "1"])
+    defer { fixture.stop() }
+    let syslog = try SyslogListener()
+    let t = try TmuxSession(
+      width: 120, height: 20,
+      command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
+      env: ["KATOP_SYSLOG_SOCKET": syslog.path])
+    defer { t.kill() }
+    // (The first frame comes before the owner scan: wait for the owners.)
+    let before = try t.waitFor("both ends, keepalive off, owners known") { s in
+      let r = self.rows(s, port: fixture.port)
+      return r.count == 2 && r.allSatisfy { $0.contains(" off ") && $0.contains("\(fixture.pid)/katop-fi") }
+    }
+    XCTAssertTrue(before.contains("KKeepalive") && before.contains("F9Kill"), "hint bar:\n\(before)")
+    try t.send("K")
+    let confirm = try t.waitFor("the confirmation") { $0.contains("? y/N") }
+    XCTAssertTrue(
+      confirm.contains("set keepalive 300/30/5 on 1 socket of katop-fixture (pid \(fixture.pid))? y/N"), confirm)
+    XCTAssertEqual(try fixture.options(), Array(repeating: "keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", count: 2))
+    try t.send("y")
+    let after = try t.waitFor("one row with keepalive on 300/30/5") { s in
+      self.rows(s, port: fixture.port).filter { $0.contains(" on ") && $0.contains("300/30/5") && $0.contains("ka ") }.count == 1
+    }
+    XCTAssertTrue(after.contains("set-keepalive: 1 of 1 changed"), after)
+    XCTAssertEqual(
+      try fixture.options().sorted(),
+      ["keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", "keepalive=1 idle=300 intvl=30 cnt=5 user_timeout=0"])
+    let logged = syslog.lines()
+    XCTAssertEqual(logged.count, 1, "\(logged)")
+    XCTAssertTrue(logged.first?.contains("]: set-keepalive by uid 0 (root") ?? false, "\(logged)")
+    XCTAssertTrue(logged.first?.hasSuffix("-> on 300/30/5 user-timeout 0ms") ?? false, "\(logged)")
+
+    // U puts the old values back (asks first).
+    try t.send("U")
+    try t.waitFor("the undo confirmation") { $0.contains("undo: set keepalive off 7200/75/9") }
+    try t.send("y")
+    try t.waitFor("both rows off again") { s in
+      let r = self.rows(s, port: fixture.port)
+      return r.count == 2 && r.allSatisfy { $0.contains(" off ") }
+    }
+    XCTAssertEqual(try fixture.options().map { $0.hasPrefix("keepalive=0 idle=7200 intvl=75 cnt=9") }, [true, true])
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit())
+  }
+
+  func testReadonlyTUIHasNoActionKeys() throws {
+    try Binaries.require(Binaries.katop)
+    let fixture = try FixtureProcess(["--port", "0", "--connections", "1"])
+    defer { fixture.stop() }
+    let t = try TmuxSession(
+      width: 120, height: 40, command: "\(Binaries.katop) --readonly --port \(fixture.port) --state established --interval 0.5")
+    defer { t.kill() }
+    let table = try t.waitFor("the rows") { self.rows($0, port: fixture.port).count == 2 }
+    XCTAssertFalse(table.contains("Keepalive") || table.contains("F9Kill"), table)
+    XCTAssertTrue(table.contains("F10Quit"), table)
+    try t.send("K")
+    try t.send("F9")
+    Thread.sleep(forTimeInterval: 1.2)
+    let still = try t.capture()
+    XCTAssertFalse(still.contains("y/N"), still)
+    XCTAssertEqual(rows(still, port: fixture.port).count, 2, still)
+    XCTAssertEqual(try fixture.options(), Array(repeating: "keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", count: 2))
+    XCTAssertEqual(try fixture.receives(), ["recv=EAGAIN", "recv=EAGAIN"])
+    try t.send("F1")
+    let help = try t.waitFor("the help") { $0.contains("show this help") }
+    XCTAssertFalse(help.contains("set keepalive") || help.contains("SOCK_DESTROY") || help.contains("undo"), help)
+    try t.send("Escape")
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit())
+  }
+}
