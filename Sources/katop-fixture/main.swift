@@ -217,12 +217,13 @@ signal(SIGPIPE, SIG_IGN)
 print("ready pid=\(getpid()) port=\(port)")
 fflush(stdout)
 
-/// The fixture's own view of its sockets, one line per fd (clients then servers) and `end`:
+/// The fixture's own view of its sockets `fds`, one line per fd and `end`:
 /// `options` -> `fd=N keepalive=K idle=I intvl=V cnt=C user_timeout=U` (its getsockopt);
-/// `recv` -> `fd=N recv=EAGAIN|EOF|DATA|ECONNABORTED|ECONNRESET|errno N` (a non-blocking recv).
-func answer(_ command: String) {
+/// `recv` -> `fd=N recv=EAGAIN|EOF|DATA|ECONNABORTED|ECONNRESET|errno N` (a non-blocking peek).
+func answer(_ command: String, fds: [Int32]) -> [String] {
   let tcp = Int32(IPPROTO_TCP)
-  for fd in clients + servers where fd >= 0 {
+  var lines: [String] = []
+  for fd in fds where fd >= 0 {
     switch command {
     case "options":
       var v: [Int32] = [0, 0, 0, 0, 0]
@@ -231,18 +232,29 @@ func answer(_ command: String) {
       _ = katop_getsockopt_int(fd, tcp, katop_TCP_KEEPINTVL, &v[2])
       _ = katop_getsockopt_int(fd, tcp, katop_TCP_KEEPCNT, &v[3])
       _ = katop_getsockopt_int(fd, tcp, katop_TCP_USER_TIMEOUT, &v[4])
-      print("fd=\(fd) keepalive=\(v[0]) idle=\(v[1]) intvl=\(v[2]) cnt=\(v[3]) user_timeout=\(v[4])")
+      lines.append("fd=\(fd) keepalive=\(v[0]) idle=\(v[1]) intvl=\(v[2]) cnt=\(v[3]) user_timeout=\(v[4])")
     case "recv":
       var byte: UInt8 = 0
       let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
       let e = errno
       let names = [EAGAIN: "EAGAIN", ECONNABORTED: "ECONNABORTED", ECONNRESET: "ECONNRESET"]
-      print("fd=\(fd) recv=\(n > 0 ? "DATA" : n == 0 ? "EOF" : names[e] ?? "errno \(e)")")
+      lines.append("fd=\(fd) recv=\(n > 0 ? "DATA" : n == 0 ? "EOF" : names[e] ?? "errno \(e)")")
     default: break
     }
   }
-  print("end")
-  fflush(stdout)
+  return lines + ["end"]
+}
+
+/// Writes `lines` to stdout unbuffered (the parent reads them from a pipe).
+func writeAnswer(_ lines: [String]) {
+  let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+  var done = 0
+  while done < bytes.count {
+    let n = bytes[done...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { return }
+    done += n
+  }
 }
 
 // Wait for stdin EOF or a signal (the handlers interrupt read with EINTR); answer commands.
@@ -257,7 +269,7 @@ while stop == 0 {
     if line.count < 64 { line.append(byte) }
     continue
   }
-  answer(String(decoding: line, as: UTF8.self))
+  writeAnswer(answer(String(decoding: line, as: UTF8.self), fds: clients + servers))
   line.removeAll()
 }
 for fd in clients + servers where fd >= 0 { close(fd) }
