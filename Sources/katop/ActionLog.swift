@@ -42,7 +42,8 @@ struct ActionLog: Sendable {
     localtime_r(&now, &parts)
     var stamp = [CChar](repeating: 0, count: 32)
     _ = strftime(&stamp, stamp.count, "%b %e %H:%M:%S", &parts)
-    let line = "<\(priority)>\(String(cString: stamp)) katop[\(getpid())]: \(message)"
+    let stampText = String(decoding: stamp.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let line = "<\(priority)>\(stampText) katop[\(getpid())]: \(message)"
     let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { return }
     defer { close(fd) }

@@ -91,7 +91,7 @@ struct ActionRunner {
     }
     if !options.json {
       print("plan: \(plan.summary)")
-      fflush(stdout)
+      fflush(nil)  // every stream: stdout is a C global Swift 6 will not name
     }
     let results = ActionExecutor.execute(plan, log: ActionLog.fromEnvironment())
     report(plan, results, dryRun: false, header: false)
