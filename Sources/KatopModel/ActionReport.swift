@@ -116,32 +116,26 @@ public enum ActionReport {
   }
 
   static func writeOptions(_ w: JSONWriter, _ o: SocketOptions) {
-    w.beginObject()
-    w.key("enabled")
-    w.bool(o.keepalive)
-    w.key("idleSeconds")
-    w.int(o.idleSeconds)
-    w.key("intervalSeconds")
-    w.int(o.intervalSeconds)
-    w.key("probes")
-    w.int(o.probes)
-    w.key("userTimeoutMs")
-    w.int(o.userTimeoutMs)
-    w.endObject()
+    writeValues(w, o.keepalive, o.idleSeconds, o.intervalSeconds, o.probes, o.userTimeoutMs)
   }
 
   static func writeChange(_ w: JSONWriter, _ c: KeepaliveChange) {
+    writeValues(w, c.enabled, c.idleSeconds, c.intervalSeconds, c.probes, c.userTimeoutMs)
+  }
+
+  /// `{"enabled", "idleSeconds", "intervalSeconds", "probes", "userTimeoutMs"}` as in docs/json.md.
+  static func writeValues(_ w: JSONWriter, _ enabled: Bool, _ idle: Int, _ interval: Int, _ probes: Int, _ userTimeoutMs: Int?) {
     w.beginObject()
     w.key("enabled")
-    w.bool(c.enabled)
+    w.bool(enabled)
     w.key("idleSeconds")
-    w.int(c.idleSeconds)
+    w.int(idle)
     w.key("intervalSeconds")
-    w.int(c.intervalSeconds)
+    w.int(interval)
     w.key("probes")
-    w.int(c.probes)
+    w.int(probes)
     w.key("userTimeoutMs")
-    w.int(c.userTimeoutMs)
+    w.int(userTimeoutMs)
     w.endObject()
   }
 }
