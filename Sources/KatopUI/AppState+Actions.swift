@@ -1,6 +1,6 @@
 // The TUI's actions on live sockets (docs/actions.md): K sets keepalive on the selected
-// connection to the recommendation for the profile's budget, F9 ends it, U undoes the last
-// keepalive change of this session. Each asks first, naming what will change ("set keepalive
+// connection to the recommendation for the profile's budget, A on every connection the table
+// shows, F9 ends the selected one, U undoes the last keepalive change of this session. Each asks first, naming what will change ("set keepalive
 // 300/30/5 on 1 socket of php-fpm (pid 811)? y/N"); the run loop carries out a confirmed plan
 // (Effect.act) and hands the results back to `finishAction`. Pure, like the rest of AppState.
 import KatopModel
@@ -62,6 +62,21 @@ extension AppState {
       mode = .confirm
       return
     }
+    let change = KeepaliveChange(FixAdvisor.recommended(for: profile))
+    if action == .setKeepaliveShown {
+      var targets: [Connection] = []
+      for i in rows.indices where rows[i].status != .closed && ActionSelection().matches(rows[i].connection, for: .setKeepalive) {
+        targets.append(rows[i].connection)
+      }
+      guard !targets.isEmpty else {
+        statusMessage = "A: no row shown is a connected socket whose owner katop can see"
+        statusIsError = true
+        return
+      }
+      actions.ask(ActionPlan(kind: .setKeepalive, connections: targets) { _ in change }, undo: false)
+      mode = .confirm
+      return
+    }
     let kind: ActionKind = action == .killConnection ? .kill : .setKeepalive
     guard let row = selectedRow, row.status != .closed else {
       statusMessage = "select a connection first"
@@ -76,7 +91,6 @@ extension AppState {
       statusIsError = true
       return
     }
-    let change = KeepaliveChange(FixAdvisor.recommended(for: profile))
     actions.ask(ActionPlan(kind: kind, connections: [c]) { _ in change }, undo: false)
     mode = .confirm
   }
@@ -100,7 +114,12 @@ extension AppState {
     let verb = plan.kind == .kill ? "ended" : "changed"
     var text = "\(plan.kind.rawValue): \(ok) of \(results.count) \(verb)"
     if let first = results.first(where: { !$0.outcome.succeeded }) { text += ": " + ActionReport.outcomeText(first) }
-    if let r = results.first(where: { $0.outcome.succeeded }) { text += " (" + ActionReport.outcomeText(r) + ")" }
+    switch results.first(where: { $0.outcome.succeeded })?.outcome {
+    case .ended(let method)?: text += " (\(method.rawValue))"
+    case .keepaliveSet(let before, let after)?:
+      text += " (\(ActionReport.optionsText(before)) -> \(ActionReport.optionsText(after)))"
+    default: break
+    }
     statusMessage = text
     statusIsError = failed > 0
   }

@@ -79,7 +79,7 @@ extension AppState {
       intervalMs = AppState.intervalSteps.first { $0 > intervalMs } ?? AppState.intervalSteps.last ?? intervalMs
     case .faster:
       intervalMs = AppState.intervalSteps.last { $0 < intervalMs } ?? AppState.intervalSteps.first ?? intervalMs
-    case .setKeepalive, .killConnection, .undoKeepalive:
+    case .setKeepalive, .setKeepaliveShown, .killConnection, .undoKeepalive:
       askToConfirm(action)
     case .help:
       mode = .help

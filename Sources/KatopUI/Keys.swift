@@ -39,7 +39,7 @@ public enum Action: String, CaseIterable, Sendable {
   case sortMenu, sortPrev, sortNext, invertSort
   case pause, slower, faster
   /// Change the system (docs/actions.md): absent from the table under --readonly.
-  case setKeepalive, killConnection, undoKeepalive
+  case setKeepalive, setKeepaliveShown, killConnection, undoKeepalive
   case help, quit
 }
 
@@ -96,6 +96,9 @@ public enum KeyTable {
     KeyBinding(keys: [.char("K")], label: "K", action: .setKeepalive,
                help: "set keepalive on the selected connection's live socket to the recommended values (asks first)",
                hint: "Keepalive", changesSystem: true),
+    KeyBinding(keys: [.char("A")], label: "A", action: .setKeepaliveShown,
+               help: "set keepalive on every connection the table shows to the recommended values (asks first)",
+               changesSystem: true),
     KeyBinding(keys: [.function(9)], label: "F9", action: .killConnection,
                help: "end the selected connection: SOCK_DESTROY, RST to the peer (asks first)", hint: "Kill",
                changesSystem: true),

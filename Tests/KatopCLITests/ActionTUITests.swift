@@ -36,7 +36,7 @@ final class ActionTUITests: XCTestCase {
     let after = try t.waitFor("one row with keepalive on 300/30/5") { s in
       self.rows(s, port: fixture.port).filter { $0.contains(" on ") && $0.contains("300/30/5") && $0.contains("ka ") }.count == 1
     }
-    XCTAssertTrue(after.contains("set-keepalive: 1 of 1 changed"), after)
+    XCTAssertTrue(after.contains("set-keepalive: 1 of 1 changed (off 7200/75/9"), after)
     XCTAssertEqual(
       try fixture.options().sorted(),
       ["keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", "keepalive=1 idle=300 intvl=30 cnt=5 user_timeout=0"])

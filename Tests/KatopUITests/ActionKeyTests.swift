@@ -32,7 +32,7 @@ final class ActionKeyTests: XCTestCase {
     let after = SocketOptions(keepalive: true, idleSeconds: 300, intervalSeconds: 30, probes: 5, userTimeoutMs: 0)
     s.finishAction(plan, results: [ActionResult(item: plan.items[0], outcome: .keepaliveSet(before: before, after: after))])
     XCTAssertEqual(
-      s.statusMessage, "set-keepalive: 1 of 1 changed (keepalive off 7200/75/9 user-timeout 0ms -> on 300/30/5 user-timeout 0ms)")
+      s.statusMessage, "set-keepalive: 1 of 1 changed (off 7200/75/9 user-timeout 0ms -> on 300/30/5 user-timeout 0ms)")
     XCTAssertFalse(s.statusIsError)
     _ = s.handle(.char("U"))
     XCTAssertEqual(s.actions.confirmationText, "undo: set keepalive off 7200/75/9 user-timeout 0ms on 1 socket of app (pid 1234)? y/N")
@@ -56,6 +56,23 @@ final class ActionKeyTests: XCTestCase {
     XCTAssertEqual(s.handle(.enter), .none, "Enter is not a yes")
   }
 
+  func testAActsOnEveryConnectedRowTheTableShows() throws {
+    var s = state()
+    let eligible = s.rows.indices.filter { ActionSelection().matches(s.rows[$0].connection, for: .setKeepalive) }
+    XCTAssertGreaterThan(eligible.count, 1, "the fixture has several owned connections")
+    XCTAssertLessThan(eligible.count, s.rows.count, "and rows katop cannot act on")
+    _ = s.handle(.char("A"))
+    guard case .act(let plan) = s.handle(.char("y")) else { return XCTFail("y did not act") }
+    XCTAssertEqual(plan.items.map(\.connection.record.cookie), eligible.map { s.rows[$0].cookie })
+    // The text filter narrows what A touches.
+    var filtered = state()
+    filtered.filter.text = "nothing-matches"
+    filtered.rebuildRows()
+    _ = filtered.handle(.char("A"))
+    XCTAssertEqual(filtered.mode, .table)
+    XCTAssertTrue(filtered.statusIsError)
+  }
+
   func testAFailureIsShownAsAnError() throws {
     var s = state()
     _ = s.handle(.function(9))
@@ -64,11 +81,14 @@ final class ActionKeyTests: XCTestCase {
     XCTAssertEqual(s.statusMessage, "kill: 0 of 1 ended: not changed: process 1234 gone")
     XCTAssertTrue(s.statusIsError)
     XCTAssertTrue(s.actions.undoPlans.isEmpty)
+    s.finishAction(plan, results: [ActionResult(item: plan.items[0], outcome: .ended(.sockDestroy))])
+    XCTAssertEqual(s.statusMessage, "kill: 1 of 1 ended (SOCK_DESTROY)")
+    XCTAssertFalse(s.statusIsError)
   }
 
   func testReadonlyRemovesTheKeysFromTableHelpAndHints() {
     var s = state(readonly: true)
-    for key in [Key.char("K"), .function(9), .char("U")] {
+    for key in [Key.char("K"), .char("A"), .function(9), .char("U")] {
       XCTAssertEqual(s.handle(key), .none)
       XCTAssertEqual(s.mode, .table)
       XCTAssertNil(s.actions.pending)
@@ -78,12 +98,12 @@ final class ActionKeyTests: XCTestCase {
     XCTAssertTrue(state().render120Footer.contains("KKeepalive F9Kill"), state().render120Footer)
     _ = s.handle(.function(1))
     let help = Fixtures.render(s, width: 120, height: 60).lines().joined(separator: "\n")
-    for action in [Action.setKeepalive, .killConnection, .undoKeepalive] {
+    for action in [Action.setKeepalive, .setKeepaliveShown, .killConnection, .undoKeepalive] {
       let b = KeyTable.binding(for: action)
       XCTAssertFalse(help.contains(b?.help ?? "?"), "help lists \(action) under --readonly")
     }
     XCTAssertTrue(help.contains("show this help"))
-    XCTAssertEqual(KeyTable.bindings(readonly: true).count, KeyTable.bindings.count - 3)
+    XCTAssertEqual(KeyTable.bindings(readonly: true).count, KeyTable.bindings.count - 4)
   }
 
   func testKOnARowKatopCannotActOnSaysWhy() throws {
