@@ -52,6 +52,28 @@ public struct KeepaliveChange: Hashable, Sendable {
     return text
   }
 
+  public struct ParseProblem: Error, Equatable { public var message: String }
+
+  /// `300/30/5` or `300/30/5/60000` (the fourth: TCP_USER_TIMEOUT ms), as the TUI's form takes them.
+  public static func parse(_ text: String) -> Result<KeepaliveChange, ParseProblem> {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0.filter { $0 != " " }) }
+    guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ $0 != nil }) else {
+      return .failure(ParseProblem(message: "'\(text)': type idle/interval/count or idle/interval/count/user-timeout-ms, e.g. 300/30/5"))
+    }
+    let v = parts.compactMap { $0 }
+    let change = KeepaliveChange(idleSeconds: v[0], intervalSeconds: v[1], probes: v[2], userTimeoutMs: v.count == 4 ? v[3] : nil)
+    if let why = change.invalidReason {
+      return .failure(ParseProblem(message: why.replacingPrefix("--idle", "idle").replacingPrefix("--interval", "interval")
+        .replacingPrefix("--count", "count").replacingPrefix("--user-timeout", "user-timeout")))
+    }
+    return .success(change)
+  }
+
+  /// The form's starting text: `300/30/5`, `300/30/5/60000`.
+  public static func editText(_ c: KeepaliveChange) -> String {
+    "\(c.idleSeconds)/\(c.intervalSeconds)/\(c.probes)" + (c.userTimeoutMs.map { "/\($0)" } ?? "")
+  }
+
   /// The first value outside the kernel's bounds, as one line; nil when all fit.
   public var invalidReason: String? {
     if !KeepaliveChange.idleRange.contains(idleSeconds) { return "--idle must be 1-32767 seconds, got \(idleSeconds)" }
@@ -181,5 +203,11 @@ public struct ActionResult: Sendable {
   public init(item: ActionItem, outcome: ActionOutcome) {
     self.item = item
     self.outcome = outcome
+  }
+}
+
+extension String {
+  fileprivate func replacingPrefix(_ prefix: String, _ with: String) -> String {
+    hasPrefix(prefix) ? with + dropFirst(prefix.count) : self
   }
 }

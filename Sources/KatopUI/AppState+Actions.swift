@@ -17,10 +17,20 @@ public struct ActionState: Sendable {
 
   public init(readonly: Bool = false) { self.readonly = readonly }
 
-  /// The footer line while a plan waits: "set keepalive 300/30/5 on 1 socket of php-fpm (pid 811)? y/N".
+  /// The footer line while a plan waits: "set keepalive 300/30/5 on 1 socket of php-fpm (pid
+  /// 811)? y/N, e edits".
   public var confirmationText: String {
     guard let plan = pending else { return "" }
-    return (pendingIsUndo ? "undo: " : "") + plan.summary + "? y/N"
+    return (pendingIsUndo ? "undo: " : "") + plan.summary + "? y/N" + (editable ? ", e edits" : "")
+  }
+
+  /// A set-keepalive (not an undo) whose values `e` may edit.
+  var editable: Bool { pending?.kind == .setKeepalive && !pendingIsUndo }
+
+  /// The pending plan with every socket's values replaced by `change`.
+  mutating func edit(_ change: KeepaliveChange) {
+    guard let plan = pending else { return }
+    pending = ActionPlan(kind: plan.kind, items: plan.items.map { ActionItem(connection: $0.connection, change: change) })
   }
 
   mutating func ask(_ plan: ActionPlan, undo: Bool) {
@@ -95,8 +105,14 @@ extension AppState {
     mode = .confirm
   }
 
-  /// y carries the plan out; any other key cancels it.
+  /// y carries the plan out, e edits its values (set-keepalive); any other key cancels it.
   mutating func handleConfirmation(_ key: Key) -> Effect {
+    if key == .char("e"), actions.editable, let change = actions.pending?.items.first?.change {
+      promptText = KeepaliveChange.editText(change)
+      promptPrefilled = true
+      mode = .prompt(.keepaliveValues)
+      return .none
+    }
     mode = .table
     guard let (plan, undo) = actions.takePending() else { return .none }
     guard key == .char("y") || key == .char("Y") else {
@@ -105,6 +121,22 @@ extension AppState {
     }
     if undo { actions.dropLastUndo() }
     return .act(plan)
+  }
+
+  /// Enter: the values typed replace the plan's and the question comes back (a bad value says
+  /// why and stays); Esc: back to the question with the values unchanged.
+  mutating func finishValuesPrompt(accepted: Bool) -> Effect {
+    if accepted {
+      switch KeepaliveChange.parse(promptText) {
+      case .failure(let why):
+        statusMessage = why.message
+        statusIsError = true
+        return .none
+      case .success(let change): actions.edit(change)
+      }
+    }
+    mode = .confirm
+    return .none
   }
 
   /// The results of a confirmed plan: a status line, and what U can undo.

@@ -130,6 +130,8 @@ extension AppState {
       }
     case .right, .end:
       return .none
+    case .escape where kind == .keepaliveValues, .enter where kind == .keepaliveValues:
+      return finishValuesPrompt(accepted: key == .enter)
     case .escape:
       mode = .table
       if kind == .text {

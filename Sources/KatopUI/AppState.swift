@@ -3,7 +3,11 @@
 // Pure: no terminal, no clock, no kernel.
 import KatopModel
 
-public enum PromptKind: Hashable, Sendable { case ports, text }
+public enum PromptKind: Hashable, Sendable {
+  case ports, text
+  /// The values of a pending set-keepalive (`e` in its confirmation).
+  case keepaliveValues
+}
 
 public enum Mode: Hashable, Sendable {
   case table, detail, help, sortMenu

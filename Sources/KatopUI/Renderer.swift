@@ -270,7 +270,11 @@ public struct Renderer {
     case .confirm:
       putSegments([(state.actions.confirmationText, .prompt)], row: row, into: &screen)
     case .prompt(let kind):
-      let label = kind == .ports ? "Ports (comma-separated, empty clears): " : "Filter (Esc clears): "
+      let labels: [PromptKind: String] = [
+        .ports: "Ports (comma-separated, empty clears): ", .text: "Filter (Esc clears): ",
+        .keepaliveValues: "Keepalive idle/interval/count[/user-timeout ms] (Enter asks again, Esc back): ",
+      ]
+      let label = labels[kind] ?? ""
       var col = screen.put(row, 0, label, .prompt)
       let room = max(1, w - col - 1)
       let text = state.promptText.count > room ? String(state.promptText.suffix(room)) : state.promptText

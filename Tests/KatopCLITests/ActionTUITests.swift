@@ -32,28 +32,36 @@ final class ActionTUITests: XCTestCase {
     XCTAssertTrue(
       confirm.contains("set keepalive 300/30/5 on 1 socket of katop-fixture (pid \(fixture.pid))? y/N"), confirm)
     XCTAssertEqual(try fixture.options(), Array(repeating: "keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", count: 2))
+    // e: the values are editable before saying yes.
+    try t.send("e")
+    try t.waitFor("the values form") { $0.contains("Keepalive idle/interval/count") }
+    try t.sendLiteral("120/15/4/40000")
+    try t.send("Enter")
+    try t.waitFor("the question with the new values") {
+      $0.contains("set keepalive 120/15/4 user-timeout 40000ms on 1 socket of katop-fixture (pid \(fixture.pid))? y/N")
+    }
     try t.send("y")
-    let after = try t.waitFor("one row with keepalive on 300/30/5") { s in
-      self.rows(s, port: fixture.port).filter { $0.contains(" on ") && $0.contains("300/30/5") && $0.contains("ka ") }.count == 1
+    let after = try t.waitFor("one row with keepalive on 120/15/4") { s in
+      self.rows(s, port: fixture.port).filter { $0.contains(" on ") && $0.contains("120/15/4") && $0.contains("ka ") }.count == 1
     }
     XCTAssertTrue(after.contains("set-keepalive: 1 of 1 changed (off 7200/75/9"), after)
     XCTAssertEqual(
       try fixture.options().sorted(),
-      ["keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", "keepalive=1 idle=300 intvl=30 cnt=5 user_timeout=0"])
+      ["keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", "keepalive=1 idle=120 intvl=15 cnt=4 user_timeout=40000"])
     let logged = syslog.lines()
     XCTAssertEqual(logged.count, 1, "\(logged)")
     XCTAssertTrue(logged.first?.contains("]: set-keepalive by uid 0 (root") ?? false, "\(logged)")
-    XCTAssertTrue(logged.first?.hasSuffix("-> on 300/30/5 user-timeout 0ms") ?? false, "\(logged)")
+    XCTAssertTrue(logged.first?.hasSuffix("-> on 120/15/4 user-timeout 40000ms") ?? false, "\(logged)")
 
     // U puts the old values back (asks first).
     try t.send("U")
-    try t.waitFor("the undo confirmation") { $0.contains("undo: set keepalive off 7200/75/9") }
+    try t.waitFor("the undo confirmation") { $0.contains("undo: set keepalive off 7200/75/9 user-timeout 0ms") }
     try t.send("y")
     try t.waitFor("both rows off again") { s in
       let r = self.rows(s, port: fixture.port)
       return r.count == 2 && r.allSatisfy { $0.contains(" off ") }
     }
-    XCTAssertEqual(try fixture.options().map { $0.hasPrefix("keepalive=0 idle=7200 intvl=75 cnt=9") }, [true, true])
+    XCTAssertEqual(try fixture.options(), Array(repeating: "keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0", count: 2))
     try t.send("q")
     XCTAssertTrue(t.waitForExit())
   }

@@ -18,7 +18,7 @@ final class ActionKeyTests: XCTestCase {
     var s = state()
     XCTAssertEqual(s.handle(.char("K")), .none)
     XCTAssertEqual(s.mode, .confirm)
-    XCTAssertEqual(s.actions.confirmationText, "set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N")
+    XCTAssertEqual(s.actions.confirmationText, "set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N, e edits")
     let footer = Fixtures.render(s, width: 120, height: 24).lines()[23]
     XCTAssertTrue(footer.hasPrefix("set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N"), footer)
     guard case .act(let plan) = s.handle(.char("y")) else { return XCTFail("y did not act") }
@@ -119,4 +119,63 @@ final class ActionKeyTests: XCTestCase {
 
 extension AppState {
   var render120Footer: String { Fixtures.render(self, width: 120, height: 24).lines()[23] }
+}
+
+final class KeepaliveFormTests: XCTestCase {
+  func confirming() -> AppState {
+    var s = Fixtures.state(width: 120, height: 24)
+    if let i = s.rows.index(ofCookie: 1) { s.select(i) }
+    _ = s.handle(.char("K"))
+    return s
+  }
+
+  func type(_ text: String, into s: inout AppState) {
+    for c in text { _ = s.handle(.char(c)) }
+  }
+
+  func testEEditsTheValuesThenAsksAgain() throws {
+    var s = confirming()
+    XCTAssertEqual(s.actions.confirmationText, "set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N, e edits")
+    _ = s.handle(.char("e"))
+    XCTAssertEqual(s.mode, .prompt(.keepaliveValues))
+    XCTAssertEqual(s.promptText, "300/30/5")
+    let footer = Fixtures.render(s, width: 120, height: 24).lines()[23]
+    XCTAssertTrue(footer.hasPrefix("Keepalive idle/interval/count[/user-timeout ms] (Enter asks again, Esc back): 300/30/5"), footer)
+    type("60/10/4/30000", into: &s)  // typing replaces the prefilled text
+    _ = s.handle(.enter)
+    XCTAssertEqual(s.mode, .confirm)
+    XCTAssertEqual(s.actions.confirmationText, "set keepalive 60/10/4 user-timeout 30000ms on 1 socket of app (pid 1234)? y/N, e edits")
+    guard case .act(let plan) = s.handle(.char("y")) else { return XCTFail("y did not act") }
+    XCTAssertEqual(plan.items.first?.change, KeepaliveChange(idleSeconds: 60, intervalSeconds: 10, probes: 4, userTimeoutMs: 30_000))
+  }
+
+  func testABadValueSaysWhyAndStaysInTheForm() {
+    var s = confirming()
+    _ = s.handle(.char("e"))
+    type("0/10/4", into: &s)
+    _ = s.handle(.enter)
+    XCTAssertEqual(s.mode, .prompt(.keepaliveValues))
+    XCTAssertEqual(s.statusMessage, "idle must be 1-32767 seconds, got 0")
+    XCTAssertTrue(s.statusIsError)
+    _ = s.handle(.backspace)
+    _ = s.handle(.escape)
+    XCTAssertEqual(s.mode, .confirm, "Esc goes back to the question")
+    XCTAssertEqual(s.actions.pending?.items.first?.change, KeepaliveChange(idleSeconds: 300, intervalSeconds: 30, probes: 5))
+    // Esc in the text filter still clears it (the form's Esc is its own).
+    var t = Fixtures.state(width: 120, height: 24)
+    _ = t.handle(.char("/"))
+    type("app", into: &t)
+    _ = t.handle(.escape)
+    XCTAssertEqual(t.mode, .table)
+    XCTAssertEqual(t.filter.text, "")
+  }
+
+  func testParse() {
+    XCTAssertEqual(try? KeepaliveChange.parse("300/30/5").get(), KeepaliveChange(idleSeconds: 300, intervalSeconds: 30, probes: 5))
+    XCTAssertEqual(try? KeepaliveChange.parse(" 60 / 10 / 4 / 0 ").get(), KeepaliveChange(idleSeconds: 60, intervalSeconds: 10, probes: 4, userTimeoutMs: 0))
+    for bad in ["", "300", "300/30", "a/b/c", "1/2/3/4/5", "300/30/128"] {
+      if case .success = KeepaliveChange.parse(bad) { XCTFail("'\(bad)' parsed") }
+    }
+    XCTAssertEqual(KeepaliveChange.editText(KeepaliveChange(idleSeconds: 1, intervalSeconds: 2, probes: 3, userTimeoutMs: 4)), "1/2/3/4")
+  }
 }
