@@ -66,6 +66,39 @@ final class ActionTUITests: XCTestCase {
     XCTAssertTrue(t.waitForExit())
   }
 
+  func testF9EndsTheSelectedConnectionAfterConfirmation() throws {
+    guard getuid() == 0 else { throw XCTSkip("needs root (SOCK_DESTROY)") }
+    try Binaries.require(Binaries.katop)
+    let fixture = try FixtureProcess(["--port", "0", "--connections", "2"])
+    defer { fixture.stop() }
+    let syslog = try SyslogListener()
+    let t = try TmuxSession(
+      width: 120, height: 20,
+      command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
+      env: ["KATOP_SYSLOG_SOCKET": syslog.path])
+    defer { t.kill() }
+    try t.waitFor("four rows with owners") { s in
+      let r = self.rows(s, port: fixture.port)
+      return r.count == 4 && r.allSatisfy { $0.contains("\(fixture.pid)/katop-fi") }
+    }
+    try t.send("F9")
+    try t.waitFor("the question") {
+      $0.contains("end 1 connection of katop-fixture (pid \(fixture.pid)) with SOCK_DESTROY (RST)? y/N")
+    }
+    try t.send("y")
+    let after = try t.waitFor("the connection gone: both ends") { self.rows($0, port: fixture.port).count == 2 }
+    XCTAssertTrue(after.contains("kill: 1 of 1 ended (SOCK_DESTROY)"), after)
+    let seen = try fixture.receives()
+    XCTAssertEqual(seen.filter { $0 == "recv=ECONNABORTED" }.count, 1, "\(seen)")
+    XCTAssertEqual(seen.filter { $0 == "recv=ECONNRESET" }.count, 1, "\(seen)")
+    XCTAssertEqual(seen.filter { $0 == "recv=EAGAIN" }.count, 2, "the other connection lives: \(seen)")
+    let logged = syslog.lines()
+    XCTAssertEqual(logged.count, 1, "\(logged)")
+    XCTAssertTrue(logged.first?.hasSuffix(": ended (SOCK_DESTROY)") ?? false, "\(logged)")
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit())
+  }
+
   func testReadonlyTUIHasNoActionKeys() throws {
     try Binaries.require(Binaries.katop)
     let fixture = try FixtureProcess(["--port", "0", "--connections", "1"])
