@@ -10,22 +10,29 @@ final class ActionTUITests: XCTestCase {
     screen.split(separator: "\n").filter { $0.contains("127.0.0.1:\(port)") && $0.contains("ESTAB") }
   }
 
+  /// katop on `fixture`'s port in a 120x20 tmux pane, logging to `syslog`, once every row shows
+  /// its owner (the first frame comes before the owner scan). Returns the session and that screen.
+  func startTUI(_ fixture: FixtureProcess, syslog: SyslogListener, rows count: Int) throws -> (TmuxSession, String) {
+    let t = try TmuxSession(
+      width: 120, height: 20,
+      command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
+      env: ["KATOP_SYSLOG_SOCKET": syslog.path])
+    let screen = try t.waitFor("\(count) rows with owners") { s in
+      let r = self.rows(s, port: fixture.port)
+      return r.count == count && r.allSatisfy { $0.contains("\(fixture.pid)/katop-fi") }
+    }
+    return (t, screen)
+  }
+
   func testKSetsKeepaliveOnTheSelectedRowAfterConfirmation() throws {
     guard getuid() == 0 else { throw XCTSkip("needs root (pidfd_getfd)") }
     try Binaries.require(Binaries.katop)
     let fixture = try FixtureProcess(["--port", "0", "--connections", "1"])
     defer { fixture.stop() }
     let syslog = try SyslogListener()
-    let t = try TmuxSession(
-      width: 120, height: 20,
-      command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
-      env: ["KATOP_SYSLOG_SOCKET": syslog.path])
+    let (t, before) = try startTUI(fixture, syslog: syslog, rows: 2)
     defer { t.kill() }
-    // (The first frame comes before the owner scan: wait for the owners.)
-    let before = try t.waitFor("both ends, keepalive off, owners known") { s in
-      let r = self.rows(s, port: fixture.port)
-      return r.count == 2 && r.allSatisfy { $0.contains(" off ") && $0.contains("\(fixture.pid)/katop-fi") }
-    }
+    XCTAssertTrue(rows(before, port: fixture.port).allSatisfy { $0.contains(" off ") }, before)
     XCTAssertTrue(before.contains("KKeepalive") && before.contains("F9Kill"), "hint bar:\n\(before)")
     try t.send("K")
     let confirm = try t.waitFor("the confirmation") { $0.contains("? y/N") }
@@ -72,15 +79,8 @@ final class ActionTUITests: XCTestCase {
     let fixture = try FixtureProcess(["--port", "0", "--connections", "2"])
     defer { fixture.stop() }
     let syslog = try SyslogListener()
-    let t = try TmuxSession(
-      width: 120, height: 20,
-      command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
-      env: ["KATOP_SYSLOG_SOCKET": syslog.path])
+    let (t, _) = try startTUI(fixture, syslog: syslog, rows: 4)
     defer { t.kill() }
-    try t.waitFor("four rows with owners") { s in
-      let r = self.rows(s, port: fixture.port)
-      return r.count == 4 && r.allSatisfy { $0.contains("\(fixture.pid)/katop-fi") }
-    }
     try t.send("F9")
     try t.waitFor("the question") {
       $0.contains("end 1 connection of katop-fixture (pid \(fixture.pid)) with SOCK_DESTROY (RST)? y/N")
