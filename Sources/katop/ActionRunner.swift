@@ -2,7 +2,7 @@
 // ptrace rights) with one line, collect, select, print the plan, then act only with --yes,
 // write every change to syslog, and report per socket (text or --json).
 //
-// KATOP_TEST_ACTION_DELAY_MS=N (for tests only, docs/actions.md): waits N ms between the plan
+// KATOP_TEST_ACTION_DELAY_MS=N (for tests only, docs/actions.md): waits N ms between printing the plan
 // and the action, so a test can make an owner exit mid-action.
 import ArgumentParser
 import Foundation
@@ -86,12 +86,12 @@ struct ActionRunner {
       if !options.json { report(plan, plan.items.map { ActionResult(item: $0, outcome: .planned) }, dryRun: true) }
       throw ValidationError("nothing changed: add --yes to apply the plan, or --dry-run")
     }
-    if let delay = ProcessInfo.processInfo.environment["KATOP_TEST_ACTION_DELAY_MS"].flatMap(UInt32.init) {
-      usleep(min(delay, 10_000) * 1000)
-    }
     if !options.json {
       print("plan: \(plan.summary)")
       fflush(nil)  // every stream: stdout is a C global Swift 6 will not name
+    }
+    if let delay = ProcessInfo.processInfo.environment["KATOP_TEST_ACTION_DELAY_MS"].flatMap(UInt32.init) {
+      usleep(min(delay, 10_000) * 1000)
     }
     let results = ActionExecutor.execute(plan, log: ActionLog.fromEnvironment())
     report(plan, results, dryRun: false, header: false)

@@ -203,13 +203,36 @@ final class ActionCommandTests: XCTestCase {
     defer { fixture.stop() }
     let syslog = try SyslogListener()
     let pid = fixture.pid
-    // katop plans, then waits 4 s before acting; the owner is killed 1.5 s in.
-    let killer = DispatchWorkItem { kill(pid, SIGKILL) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 1.5, execute: killer)
-    let run = try katop(
-      ["set-keepalive", "--pid", "\(pid)", "--idle", "60", "--interval", "10", "--count", "4", "--yes"], syslog: syslog,
-      extra: ["KATOP_TEST_ACTION_DELAY_MS": "4000"])
-    killer.wait()
+    // katop prints its plan, then waits (KATOP_TEST_ACTION_DELAY_MS) before acting: the owner is
+    // killed as soon as the plan shows.
+    let katop = Process()
+    katop.executableURL = URL(fileURLWithPath: Binaries.katop)
+    katop.arguments = ["set-keepalive", "--pid", "\(pid)", "--idle", "60", "--interval", "10", "--count", "4", "--yes"]
+    var env = ProcessInfo.processInfo.environment
+    env["KATOP_SYSLOG_SOCKET"] = syslog.path
+    env["KATOP_TEST_ACTION_DELAY_MS"] = "3000"
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    katop.environment = env
+    let out = Pipe(), err = Pipe()
+    katop.standardOutput = out
+    katop.standardError = err
+    try katop.run()
+    var stdout = Data()
+    var killed = false
+    while true {
+      let chunk = out.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      stdout.append(chunk)
+      if !killed && String(decoding: stdout, as: UTF8.self).contains("plan: ") {
+        XCTAssertEqual(kill(pid, SIGKILL), 0)
+        killed = true
+      }
+    }
+    katop.waitUntilExit()
+    XCTAssertTrue(killed, "no plan shown")
+    let run = RunResult(
+      status: katop.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
     XCTAssertTrue(run.stdout.contains("plan: set keepalive 60/10/4 on 4 sockets"), run.stdout)
     XCTAssertEqual(run.stdout.components(separatedBy: "not changed: process \(pid) gone").count - 1, 4, run.stdout)
