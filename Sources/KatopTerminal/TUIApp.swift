@@ -47,8 +47,8 @@ public final class TUIApp {
   let act: ((ActionPlan) -> [ActionResult])?
 
   public init(
-    config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
-    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection],
+    config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
+    analyze: @escaping @Sendable (inout Snapshot, MiddleboxProfile) -> [Connection],
     inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
   ) {
     self.config = config

@@ -28,8 +28,20 @@ struct Options {
   var comm: String? = nil
 }
 
+/// Writes one line straight to `fd` (no stdio buffer: stdout and stderr are globals Swift 6 rejects).
+func writeLine(_ fd: Int32, _ line: String) {
+  let bytes = Array((line + "\n").utf8)
+  var done = 0
+  while done < bytes.count {
+    let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { return }
+    done += n
+  }
+}
+
 func fail(_ message: String) -> Never {
-  fputs("katop-fixture: \(message)\n", stderr)
+  writeLine(2, "katop-fixture: \(message)")
   exit(2)
 }
 
@@ -214,8 +226,8 @@ sigaction(SIGTERM, &action, nil)
 sigaction(SIGINT, &action, nil)
 signal(SIGPIPE, SIG_IGN)
 
-print("ready pid=\(getpid()) port=\(port)")
-fflush(stdout)
+// Unbuffered: the parent waits for this line on a pipe.
+writeLine(1, "ready pid=\(getpid()) port=\(port)")
 
 /// The fixture's own view of its sockets `fds`, one line per fd and `end`:
 /// `options` -> `fd=N keepalive=K idle=I intvl=V cnt=C user_timeout=U` (its getsockopt);
@@ -245,18 +257,6 @@ func answer(_ command: String, fds: [Int32]) -> [String] {
   return lines + ["end"]
 }
 
-/// Writes `lines` to stdout unbuffered (the parent reads them from a pipe).
-func writeAnswer(_ lines: [String]) {
-  let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
-  var done = 0
-  while done < bytes.count {
-    let n = bytes[done...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-    if n < 0 && errno == EINTR { continue }
-    if n <= 0 { return }
-    done += n
-  }
-}
-
 // Wait for stdin EOF or a signal (the handlers interrupt read with EINTR); answer commands.
 var byte: UInt8 = 0
 var line: [UInt8] = []
@@ -269,7 +269,7 @@ while stop == 0 {
     if line.count < 64 { line.append(byte) }
     continue
   }
-  writeAnswer(answer(String(decoding: line, as: UTF8.self), fds: clients + servers))
+  writeLine(1, answer(String(decoding: line, as: UTF8.self), fds: clients + servers).joined(separator: "\n"))
   line.removeAll()
 }
 for fd in clients + servers where fd >= 0 { close(fd) }

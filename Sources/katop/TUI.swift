@@ -4,6 +4,7 @@ import KatopModel
 import KatopTerminal
 import KatopUI
 import SockDiag
+import Synchronization
 
 extension Katop {
   func runTUI() throws {
@@ -25,14 +26,18 @@ extension Katop {
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
     config.readonly = readonly
-    let collector = Collector(source: source)
+    // Used by the collection thread only; the mutex makes handing it over checked.
+    let collector = Mutex(Collector(source: source))
+    // Sockets the UI thread just changed: their cached settings are dropped before the next collection.
     let changed = ChangedSockets()
     let log = ActionLog.fromEnvironment()
     let app = TUIApp(
       config: config,
       collect: { request in
-        collector.forgetSettings(of: changed.take())
-        return try collector.collect(request)
+        try collector.withLock { c in
+          c.forgetSettings(of: changed.take())
+          return try c.collect(request)
+        }
       },
       analyze: { Analyzer.analyze(releasing: &$0, profile: $1) },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },
