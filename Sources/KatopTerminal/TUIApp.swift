@@ -18,6 +18,8 @@ public struct TUIConfig {
   public var ascii: Bool?
   /// Collector options other than ports (owners, socket options ...).
   public var request: CollectRequest
+  /// --readonly: no set-keepalive / kill / undo keys (docs/actions.md).
+  public var readonly = false
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(),
@@ -40,13 +42,16 @@ public final class TUIApp {
   let worker: CollectionWorker
   /// Reads one socket's settings for the detail page (nil: not offered).
   let inspect: ((Connection) -> SocketOptions?)?
+  /// Carries out a confirmed set-keepalive / kill plan (nil: the TUI is read-only).
+  let act: ((ActionPlan) -> [ActionResult])?
 
   public init(
     config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
-    inspect: ((Connection) -> SocketOptions?)? = nil
+    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
   ) {
     self.config = config
     self.inspect = inspect
+    self.act = act
     self.worker = CollectionWorker(collect: collect)
   }
 
@@ -60,12 +65,13 @@ public final class TUIApp {
       katop_restore_signal_handlers()
       worker.stop()
     }
-    let state = AppState(
+    var state = AppState(
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
+    state.actions.readonly = config.readonly || act == nil
     let controller = RefreshController(
       state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),
-      clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect)
+      clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect, act: act)
     worker.start()
     controller.start(worker)
     while true {

@@ -9,10 +9,11 @@ extension AppState {
     statusMessage = nil
     statusIsError = false
     switch mode {
+    case .confirm: return handleConfirmation(key)
     case .prompt(let kind): return handlePrompt(key, kind)
     case .sortMenu: return handleSortMenu(key)
     case .help:
-      let action = KeyTable.action(for: key)
+      let action = KeyTable.action(for: key, readonly: readonly)
       switch action {
       case .moveUp?, .moveDown?, .pageUp?, .pageDown?, .home?, .end?:
         if let a = action { scrollPage(a) }
@@ -23,7 +24,7 @@ extension AppState {
       }
       return .none
     case .table, .detail:
-      guard let action = KeyTable.action(for: key) else { return .none }
+      guard let action = KeyTable.action(for: key, readonly: readonly) else { return .none }
       return perform(action)
     }
   }
@@ -77,6 +78,8 @@ extension AppState {
       intervalMs = AppState.intervalSteps.first { $0 > intervalMs } ?? AppState.intervalSteps.last ?? intervalMs
     case .faster:
       intervalMs = AppState.intervalSteps.last { $0 < intervalMs } ?? AppState.intervalSteps.first ?? intervalMs
+    case .setKeepalive, .setKeepaliveShown, .killConnection, .undoKeepalive:
+      askToConfirm(action)
     case .help:
       mode = .help
       pageScroll = 0
@@ -126,6 +129,8 @@ extension AppState {
       }
     case .right, .end:
       return .none
+    case .escape where kind == .keepaliveValues, .enter where kind == .keepaliveValues:
+      return finishValuesPrompt(accepted: key == .enter)
     case .escape:
       mode = .table
       if kind == .text {
@@ -169,7 +174,7 @@ extension AppState {
       rebuildRows()
       return .none
     }
-    switch KeyTable.action(for: key) {
+    switch KeyTable.action(for: key, readonly: readonly) {
     case .moveUp?: sortMenuIndex = max(0, sortMenuIndex - 1)
     case .moveDown?: sortMenuIndex = min(all.count - 1, sortMenuIndex + 1)
     case .invertSort?:

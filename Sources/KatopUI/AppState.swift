@@ -3,10 +3,16 @@
 // Pure: no terminal, no clock, no kernel.
 import KatopModel
 
-public enum PromptKind: Hashable, Sendable { case ports, text }
+public enum PromptKind: Hashable, Sendable {
+  case ports, text
+  /// The values of a pending set-keepalive (`e` in its confirmation).
+  case keepaliveValues
+}
 
 public enum Mode: Hashable, Sendable {
   case table, detail, help, sortMenu
+  /// A set-keepalive / kill / undo waits for y (AppState+Actions.swift).
+  case confirm
   case prompt(PromptKind)
 }
 
@@ -16,6 +22,8 @@ public enum Effect: Hashable, Sendable {
   case quit
   /// Kernel-side filters changed: collect again with this request.
   case recollect(CollectRequest)
+  /// Confirmed: carry out this plan, then `finishAction` with the results.
+  case act(ActionPlan)
 }
 
 /// How fresh each part of the table is, when that is not simply "every interval" (set by the
@@ -82,6 +90,9 @@ public struct AppState: Sendable {
   /// Settings read on demand for the detail view of a socket the collector did not read
   /// (keepalive known off from the timers): set by the run loop, shown by the detail page.
   public var inspection: Inspection?
+  /// --readonly, the pending confirmation and the undo list (AppState+Actions.swift).
+  public var actions = ActionState()
+  public var readonly: Bool { actions.readonly }
 
   /// Every connection known, persistent across refreshes (rows keyed by socket cookie).
   public private(set) var store: ConnectionStore

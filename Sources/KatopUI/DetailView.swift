@@ -11,7 +11,7 @@ extension Renderer {
     let area = height - 1 - top - 1
     let count: Int
     switch state.mode {
-    case .help: count = helpLines(width: width).count
+    case .help: count = helpLines(width: width, readonly: state.readonly).count
     case .detail: count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection).count } ?? 0
     default: return 0
     }
@@ -190,14 +190,14 @@ extension Renderer {
 
   func renderHelp(_ state: AppState, into screen: inout ScreenBuffer, top: Int, bottom: Int) {
     renderPage(
-      title: "katop help: keys (any other key returns)", lines: helpLines(width: screen.width),
+      title: "katop help: keys (any other key returns)", lines: helpLines(width: screen.width, readonly: state.readonly),
       scroll: state.pageScroll, into: &screen, top: top, bottom: bottom)
   }
 
-  func helpLines(width: Int) -> [Segments] {
+  func helpLines(width: Int, readonly: Bool) -> [Segments] {
     var out: [Segments] = []
     let keyWidth = 18
-    for b in KeyTable.bindings {
+    for b in KeyTable.bindings(readonly: readonly) {
       let keys = b.keys.map(\.name).joined(separator: " ")
       let parts = Fit.wrap(b.help, width: max(10, width - keyWidth - 2))
       for (i, part) in parts.enumerated() {

@@ -38,6 +38,8 @@ public enum Action: String, CaseIterable, Sendable {
   case portFilter, textFilter, riskyOnly, cycleProfile
   case sortMenu, sortPrev, sortNext, invertSort
   case pause, slower, faster
+  /// Change the system (docs/actions.md): absent from the table under --readonly.
+  case setKeepalive, setKeepaliveShown, killConnection, undoKeepalive
   case help, quit
 }
 
@@ -50,13 +52,17 @@ public struct KeyBinding: Sendable {
   public var help: String
   /// Short footer label (htop's `F1Help`); nil keeps the binding out of the footer.
   public var hint: String?
+  /// The action changes live sockets (k9s' `dangerous`): --readonly drops the binding from the
+  /// keys, the help and the hint bar.
+  public var changesSystem: Bool
 
-  public init(keys: [Key], label: String, action: Action, help: String, hint: String? = nil) {
+  public init(keys: [Key], label: String, action: Action, help: String, hint: String? = nil, changesSystem: Bool = false) {
     self.keys = keys
     self.label = label
     self.action = action
     self.help = help
     self.hint = hint
+    self.changesSystem = changesSystem
   }
 }
 
@@ -87,6 +93,17 @@ public enum KeyTable {
                help: "details of the selected connection: tcp_info, keepalive maths, risks", hint: "Detail"),
     KeyBinding(keys: [.char(" ")], label: "Space", action: .pause, help: "pause / resume refreshing",
                hint: "Pause"),
+    KeyBinding(keys: [.char("K")], label: "K", action: .setKeepalive,
+               help: "set keepalive on the selected connection's live socket to the recommended values (asks first)",
+               hint: "Keepalive", changesSystem: true),
+    KeyBinding(keys: [.char("A")], label: "A", action: .setKeepaliveShown,
+               help: "set keepalive on every connection the table shows to the recommended values (asks first)",
+               changesSystem: true),
+    KeyBinding(keys: [.function(9)], label: "F9", action: .killConnection,
+               help: "end the selected connection: SOCK_DESTROY, RST to the peer (asks first)", hint: "Kill",
+               changesSystem: true),
+    KeyBinding(keys: [.char("U")], label: "U", action: .undoKeepalive,
+               help: "undo the last keepalive change made in this session (asks first)", changesSystem: true),
     KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .slower,
                help: "refresh less often (250ms ... 10s)"),
     KeyBinding(keys: [.char("-")], label: "-", action: .faster, help: "refresh more often"),
@@ -94,20 +111,28 @@ public enum KeyTable {
     KeyBinding(keys: [.function(10), .char("q")], label: "F10", action: .quit, help: "quit", hint: "Quit"),
   ]
 
-  private static let index: [Key: Action] = {
-    var map: [Key: Action] = [:]
+  /// The table in force: without the bindings that change the system when `readonly`.
+  public static func bindings(readonly: Bool) -> [KeyBinding] {
+    readonly ? bindings.filter { !$0.changesSystem } : bindings
+  }
+
+  private static let index: [Key: KeyBinding] = {
+    var map: [Key: KeyBinding] = [:]
     for b in bindings {
-      for k in b.keys where map[k] == nil { map[k] = b.action }
+      for k in b.keys where map[k] == nil { map[k] = b }
     }
     return map
   }()
 
-  public static func action(for key: Key) -> Action? { index[key] }
+  public static func action(for key: Key, readonly: Bool = false) -> Action? {
+    guard let b = index[key], !(readonly && b.changesSystem) else { return nil }
+    return b.action
+  }
 
   public static func binding(for action: Action) -> KeyBinding? { bindings.first { $0.action == action } }
 
   /// Footer entries (label, hint) in table order.
-  public static var hints: [(key: String, text: String)] {
-    bindings.compactMap { b in b.hint.map { (b.label, $0) } }
+  public static func hints(readonly: Bool = false) -> [(key: String, text: String)] {
+    bindings(readonly: readonly).compactMap { b in b.hint.map { (b.label, $0) } }
   }
 }

@@ -77,6 +77,9 @@ public final class RefreshController {
   let renderer: Renderer
   let clock: LoopClock
   let inspect: ((Connection) -> SocketOptions?)?
+  /// Carries out a confirmed action (set keepalive, kill) and returns the per-socket results;
+  /// nil with --readonly.
+  let act: ((ActionPlan) -> [ActionResult])?
   /// Whether rows on screen may be refreshed by lookups between walks (netlink only).
   let lookupsBetweenWalks: Bool
 
@@ -98,12 +101,13 @@ public final class RefreshController {
 
   public init(
     state: AppState, renderer: Renderer, clock: LoopClock, lookupsBetweenWalks: Bool = true,
-    inspect: ((Connection) -> SocketOptions?)? = nil
+    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
   ) {
     self.state = state
     self.renderer = renderer
     self.clock = clock
     self.inspect = inspect
+    self.act = act
     self.lookupsBetweenWalks = lookupsBetweenWalks
     let full = state.collectRequest
     fullPending = full.owners || full.socketOptions
@@ -173,6 +177,12 @@ public final class RefreshController {
         generation += 1
         walkWanted = false
         submit(CollectionJob(request: request, generation: generation), to: collector)
+      case .act(let plan):
+        // A few syscalls per socket, on this thread; then a walk shows the result at once.
+        state.finishAction(plan, results: act?(plan) ?? [])
+        generation += 1
+        walkWanted = false
+        submit(CollectionJob(request: state.collectRequest, generation: generation), to: collector)
       }
     }
     return nil

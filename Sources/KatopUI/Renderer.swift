@@ -286,8 +286,14 @@ public struct Renderer {
       return
     }
     switch state.mode {
+    case .confirm:
+      putSegments([(state.actions.confirmationText, .prompt)], row: row, into: &screen)
     case .prompt(let kind):
-      let label = kind == .ports ? "Ports (comma-separated, empty clears): " : "Filter (Esc clears): "
+      let labels: [PromptKind: String] = [
+        .ports: "Ports (comma-separated, empty clears): ", .text: "Filter (Esc clears): ",
+        .keepaliveValues: "Keepalive idle/interval/count[/user-timeout ms] (Enter asks again, Esc back): ",
+      ]
+      let label = labels[kind] ?? ""
       var col = screen.put(row, 0, label, .prompt)
       let room = max(1, w - col - 1)
       let text = state.promptText.count > room ? String(state.promptText.suffix(room)) : state.promptText
@@ -298,14 +304,14 @@ public struct Renderer {
         ? SortColumn.allCases[state.sortMenuIndex].title : ""
       putSegments([("Sort by ", .prompt), (current, .detailValue), ("  Up/Down choose  Enter apply  I invert  Esc cancel", .hintText)], row: row, into: &screen)
     default:
-      renderHints(into: &screen, row: row)
+      renderHints(into: &screen, row: row, readonly: state.readonly)
     }
   }
 
   /// htop-style `F1Help pPorts ...` from the key table; entries that do not fit are left out,
   /// except Quit which is always last.
-  func renderHints(into screen: inout ScreenBuffer, row: Int) {
-    let hints = KeyTable.hints
+  func renderHints(into screen: inout ScreenBuffer, row: Int, readonly: Bool) {
+    let hints = KeyTable.hints(readonly: readonly)
     guard let quit = hints.last else { return }
     let quitWidth = quit.key.count + quit.text.count
     var col = 0

@@ -15,7 +15,7 @@ final class SockDiagSocket {
 
   let fd: Int32
   private var sequence: UInt32
-  private let buffer: UnsafeMutableRawBufferPointer
+  let buffer: UnsafeMutableRawBufferPointer
   /// A batch of lookup requests (72 bytes each), reused from batch to batch.
   private var lookupRequest: [UInt8] = []
   /// Test seam: stands in for recv(2). Gets the receive buffer and the dump's sequence number,
@@ -92,7 +92,7 @@ final class SockDiagSocket {
   }
 
   /// send(2) of a whole request, retried on EINTR; a short send is EMSGSIZE.
-  private func send(_ request: [UInt8]) throws {
+  func send(_ request: [UInt8]) throws {
     let sent = request.withUnsafeBytes { raw -> Int in
       while true {
         let n = Glibc.send(fd, raw.baseAddress, raw.count, 0)

@@ -25,8 +25,18 @@ extension InetDiagRequest {
 
   /// Appends one lookup request (72 bytes) to `bytes`, for batching several into one send().
   public static func appendLookupRequest(of record: SocketRecord, sequence: UInt32, to bytes: inout [UInt8]) {
+    appendExactRequest(
+      of: record, type: NetlinkConstants.sockDiagByFamily, flags: NetlinkConstants.flagRequest, sequence: sequence,
+      to: &bytes)
+  }
+
+  /// nlmsghdr of `type` / `flags` + inet_diag_req_v2 naming exactly `record` (5-tuple, interface,
+  /// cookie): a lookup, or a SOCK_DESTROY (SocketTerminator).
+  static func appendExactRequest(
+    of record: SocketRecord, type: UInt16, flags: UInt16, sequence: UInt32, to bytes: inout [UInt8]
+  ) {
     appendMessage(
-      type: NetlinkConstants.sockDiagByFamily, flags: NetlinkConstants.flagRequest,
+      type: type, flags: flags,
       bodySize: NetlinkConstants.inetDiagReqV2Size, sequence: sequence, bytecode: [], to: &bytes
     ) { bytes in
       appendReqV2Head(&bytes, family: record.family, states: 0xFFFF_FFFF)

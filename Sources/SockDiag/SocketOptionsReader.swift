@@ -119,6 +119,11 @@ final class SocketOptionsReader {
     return result
   }
 
+  /// Drops the cached settings of these sockets (katop just changed them): the next call reads them.
+  func forget(_ cookies: [UInt64]) {
+    for cookie in cookies { cache.removeValue(forKey: cookie) }
+  }
+
   /// getsockopt on a duplicated fd, after checking it is the expected socket.
   static func read(duplicate fd: Int32, inode: UInt32) -> SocketOptions? {
     var st = stat()

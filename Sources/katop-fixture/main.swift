@@ -11,7 +11,8 @@
 // fallback test of the real binary.
 //
 // Prints `ready pid=PID port=P` once everything is set up, then waits for EOF on stdin or
-// SIGTERM/SIGINT and exits 0 (the kernel closes every socket).
+// SIGTERM/SIGINT and exits 0 (the kernel closes every socket). Meanwhile it answers the stdin
+// lines `options` and `recv` with its own view of its sockets (see `answer`).
 
 import CKatopNetlink
 import Glibc
@@ -228,12 +229,48 @@ signal(SIGPIPE, SIG_IGN)
 // Unbuffered: the parent waits for this line on a pipe.
 writeLine(1, "ready pid=\(getpid()) port=\(port)")
 
-// Wait for stdin EOF or a signal (the handlers interrupt read with EINTR).
+/// The fixture's own view of its sockets `fds`, one line per fd and `end`:
+/// `options` -> `fd=N keepalive=K idle=I intvl=V cnt=C user_timeout=U` (its getsockopt);
+/// `recv` -> `fd=N recv=EAGAIN|EOF|DATA|ECONNABORTED|ECONNRESET|errno N` (a non-blocking peek).
+func answer(_ command: String, fds: [Int32]) -> [String] {
+  let tcp = Int32(IPPROTO_TCP)
+  var lines: [String] = []
+  for fd in fds where fd >= 0 {
+    switch command {
+    case "options":
+      var v: [Int32] = [0, 0, 0, 0, 0]
+      _ = katop_getsockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE, &v[0])
+      _ = katop_getsockopt_int(fd, tcp, katop_TCP_KEEPIDLE, &v[1])
+      _ = katop_getsockopt_int(fd, tcp, katop_TCP_KEEPINTVL, &v[2])
+      _ = katop_getsockopt_int(fd, tcp, katop_TCP_KEEPCNT, &v[3])
+      _ = katop_getsockopt_int(fd, tcp, katop_TCP_USER_TIMEOUT, &v[4])
+      lines.append("fd=\(fd) keepalive=\(v[0]) idle=\(v[1]) intvl=\(v[2]) cnt=\(v[3]) user_timeout=\(v[4])")
+    case "recv":
+      var byte: UInt8 = 0
+      let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
+      let e = errno
+      let names = [EAGAIN: "EAGAIN", ECONNABORTED: "ECONNABORTED", ECONNRESET: "ECONNRESET"]
+      lines.append("fd=\(fd) recv=\(n > 0 ? "DATA" : n == 0 ? "EOF" : names[e] ?? "errno \(e)")")
+    default: break
+    }
+  }
+  return lines + ["end"]
+}
+
+// Wait for stdin EOF or a signal (the handlers interrupt read with EINTR); answer commands.
 var byte: UInt8 = 0
+var line: [UInt8] = []
 while stop == 0 {
   let n = read(0, &byte, 1)
   if n == 0 { break }
   if n < 0 && errno != EINTR { break }
+  if n < 0 { continue }
+  if byte != 10 {
+    if line.count < 64 { line.append(byte) }
+    continue
+  }
+  writeLine(1, answer(String(decoding: line, as: UTF8.self), fds: clients + servers).joined(separator: "\n"))
+  line.removeAll()
 }
 for fd in clients + servers where fd >= 0 { close(fd) }
 close(listener)

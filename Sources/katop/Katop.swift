@@ -23,7 +23,7 @@ struct Katop: ParsableCommand {
       + "Exit status: 0 success, 1 runtime error, 64 usage error, 74 output error, 78 config file error; "
       + "--check: 0 OK, 1 warning, 2 critical, 3 unknown.",
     version: "katop \(Katop.version)",
-    subcommands: [ExportCommand.self])
+    subcommands: [ExportCommand.self] + actionCommands)
 
   static let version = "0.1.0"
 
@@ -78,6 +78,9 @@ struct Katop: ParsableCommand {
 
   @OptionGroup(title: "Reports for scripts and monitoring")
   var output: OutputOptions
+
+  @Flag(help: "TUI without the actions (K set keepalive, F9 kill, U undo): the keys, the help and the hint bar lose them.")
+  var readonly = false
 
   mutating func validate() throws {
     try output.validate(once: once, json: json)

@@ -12,7 +12,7 @@ extension Katop {
     // returned on free (peak RSS at 100k sockets: --once 145 -> 115 MiB, TUI 190 -> 160 MiB).
     _ = katop_set_mmap_threshold(1 << 20)
     do {
-      var command = try parseAsRoot()
+      var command = try parseCommandLine()
       try command.run()
     } catch {
       let (message, status) = classify(error)

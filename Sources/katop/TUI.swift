@@ -21,14 +21,25 @@ extension Katop {
     // refresh interval, following the interval keys).
     var tuiRequest = request
     tuiRequest.discoveryIntervalMs = 0
-    let config = TUIConfig(
+    var config = TUIConfig(
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
+    config.readonly = readonly
     // Used by the collection thread only; the mutex makes handing it over checked.
     let collector = Mutex(Collector(source: source))
+    // Sockets the UI thread just changed: their cached settings are dropped before the next collection.
+    let changed = ChangedSockets()
+    let log = ActionLog.fromEnvironment()
     let app = TUIApp(
-      config: config, collect: { request in try collector.withLock { try $0.collect(request) } },
-      inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } })
+      config: config,
+      collect: { request in
+        try collector.withLock { c in
+          c.forgetSettings(of: changed.take())
+          return try c.collect(request)
+        }
+      },
+      inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },
+      act: readonly ? nil : { TUIActions.act($0, log: log, changed: changed) })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

@@ -101,9 +101,11 @@ func markDescriptorsCloseOnExec() {
 /// A `katop-fixture` process holding loopback connections until it is stopped.
 final class FixtureProcess {
   let process = Process()
-  private let stdin = Pipe()
+  let stdin = Pipe()
   let pid: Int32
   let port: UInt16
+  /// The fixture's stdout after its `ready` line (answers to `ask`).
+  let output: FileHandle
 
   /// Starts `katop-fixture ARGS`; with `launcher` (e.g. setpriv and its options) and `binary`,
   /// starts `LAUNCHER BINARY ARGS` instead.
@@ -127,6 +129,7 @@ final class FixtureProcess {
     // First line: "ready pid=PID port=P".
     var line = Data()
     let handle = out.fileHandleForReading
+    output = handle
     while true {
       let byte = handle.readData(ofLength: 1)
       if byte.isEmpty || byte == Data("\n".utf8) { break }

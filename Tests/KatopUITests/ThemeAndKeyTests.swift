@@ -87,11 +87,12 @@ final class ThemeTests: XCTestCase {
 }
 
 final class KeyTableTests: XCTestCase {
+  /// Every hint at 120 columns; at 80 the action hints (K, F9) give way, the others all show.
   func testEveryHintAppearsInTheFooter() {
     for width in [80, 120] {
       let screen = Fixtures.render(Fixtures.state(width: width, height: 24), width: width, height: 24)
       let footer = screen.lines()[23]
-      for b in KeyTable.bindings {
+      for b in KeyTable.bindings where width >= 120 || !b.changesSystem {
         guard let hint = b.hint else { continue }
         XCTAssertTrue(footer.contains(b.label + hint), "footer at \(width) lacks \(b.label)\(hint): |\(footer)|")
       }
