@@ -103,7 +103,10 @@ public enum RiskRules {
   }
 
   static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?) -> Risk? {
-    guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
+    // Flow idle: the middlebox also sees the segments we send (min of the three last_* times).
+    guard c.record.state == .established, c.keepalive.enabled == false, let idle = FlowBudget.kernelFlowIdleMs(c.record) else {
+      return nil
+    }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     guard idle * 2 >= timeoutMs else { return nil }
     return Risk(
@@ -115,10 +118,13 @@ public enum RiskRules {
     _ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?, _ systemKeepaliveTime: Int?
   ) -> Risk? {
     let ka = c.keepalive
-    guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
+    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
+    // The first probe must arrive before the box forgets: keepidle + timer-wheel lateness + RTT.
+    guard c.record.state == .established, ka.enabled == true,
+      FlowBudget.keepaliveArrivalMs(keepidleSeconds: ka.idleSeconds, rttUs: c.record.info?.rttUs, hz: nil) >= Int64(timeoutMs)
+    else {
       return nil
     }
-    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     let idlePastTimeout = c.idleMs.flatMap { $0 >= timeoutMs ? $0 : nil }
     let fixFromSystem = ka.source == .system || ka.idleSeconds == systemKeepaliveTime
     return Risk(

@@ -253,6 +253,8 @@ public struct NetlinkDumpParser {
     info.totalRetrans = u32(100)
     info.bytesAcked = u64(120)
     info.bytesReceived = u64(128)
+    info.segsOut = u32(136)
+    info.segsIn = u32(140)
     info.notsentBytes = u32(144)
     info.sndWnd = u32(228)
     return info

@@ -36,8 +36,24 @@ struct Katop: ParsableCommand {
   @Flag(help: "Only connections with at least one risk.")
   var risky = false
 
-  @Option(help: ArgumentHelp("Middlebox profile: aws (default), azure, gcp-nat, gcp-vpc, cgnat, conntrack.", valueName: "name"), transform: parseProfile)
-  var profile: MiddleboxProfile?
+  @Option(
+    help: ArgumentHelp(
+      "Middlebox profile for remote addresses no --path names: auto (default: the cloud from DMI, else aws), "
+        + MiddleboxProfile.all.map(\.name).joined(separator: ", ") + ".", valueName: "name"),
+    transform: parseProfileChoice)
+  var profile: ProfileChoice?
+
+  @Option(
+    name: .customLong("path"),
+    help: ArgumentHelp("Budget for remote addresses in CIDR: a profile name or seconds, e.g. 198.51.100.0/24=20 (repeatable; longest prefix wins).", valueName: "cidr=profile|seconds"),
+    transform: parsePathRule)
+  var path: [PathRule] = []
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("With --once: sample twice this many seconds apart, so segments only watching shows (a peer's keepalive probes) count.", valueName: "seconds"),
+    transform: parseObserve)
+  var observe: Int?
 
   @Option(name: .customLong("idle-timeout"), parsing: .unconditional, help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
   var idleTimeout: Int?
@@ -68,6 +84,7 @@ struct Katop: ParsableCommand {
 
   mutating func validate() throws {
     if json && !once { throw ValidationError("--json needs --once") }
+    if observe != nil && !once { throw ValidationError("--observe needs --once (the TUI watches every refresh)") }
   }
 
   var ports: [UInt16] {
@@ -75,10 +92,7 @@ struct Katop: ParsableCommand {
     return port.joined().filter { seen.insert($0).inserted }
   }
 
-  var chosenProfile: MiddleboxProfile {
-    if let s = idleTimeout { return .custom(seconds: s) }
-    return profile ?? .aws
-  }
+  var chosenProfile: MiddleboxProfile { profileResolution.profile }
 
   var request: CollectRequest {
     var mask: UInt32 = 0xFFFF_FFFF
@@ -109,9 +123,14 @@ struct Katop: ParsableCommand {
     let collector = Collector(source: source)
     collector.keepsCaches = false
     collector.splitsDump = true
+    var activity = try observeBeforeCollecting(collector)
     var snapshot = try collector.collect(request)
-    let profile = chosenProfile
+    activity?.observe(snapshot.sockets, nowMs: Clocks.monotonicMs())
+    let resolution = profileResolution
+    let profile = resolution.profile
+    let context = reportContext(resolution, activity: activity)
     var rows = Analyzer.analyze(snapshot, profile: profile, workers: Parallel.workerCount)
+    Analyzer.reevaluate(&rows, context: context.flow, system: snapshot.system)
     // Only the system info is needed from here on: free the raw records (and owner / option
     // tables) before sorting and writing (peak RSS, docs/performance.md).
     let system = snapshot.system
@@ -121,7 +140,7 @@ struct Katop: ParsableCommand {
     sortOrder.sort(&rows)
     if json {
       // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
-      JSONReport.render(system: system, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
+      JSONReport.render(system: system, profile: profile, connections: rows, workers: Parallel.workerCount, context: context) { chunk in
         Katop.writeAll(chunk)
       }
       return

@@ -1,0 +1,24 @@
+// Risks judged per flow against its path's budget (docs/risks.md): each row's middlebox rules see
+// the budget its remote address gets, and a flow the peer's probes or traffic keep alive, or one
+// that crosses no middlebox, raises no idle-timeout risk.
+
+extension MiddleboxProfile {
+  /// The budget of a flow that crosses no middlebox (or is kept alive otherwise): never runs out.
+  public static let noMiddlebox = MiddleboxProfile.custom(seconds: Int(Int32.max), summary: "no middlebox on this path")
+}
+
+extension Analyzer {
+  /// Re-evaluates every row's risks against its own flow budget (`context`).
+  public static func reevaluate(_ connections: inout [Connection], context: FlowContext, system: SystemInfo?) {
+    let customIndex = RiskText.profileIndex(.custom(seconds: 0))
+    for i in connections.indices {
+      let v = FlowBudget.verdict(connections[i], context: context)
+      var profile = v.profile ?? .noMiddlebox
+      if v.keptAliveBy == .peer || v.keptAliveBy == .traffic { profile = .noMiddlebox }
+      // Same budget as the table-wide evaluation: leave the row as it is.
+      if v.budget == context.profileSource, profile == context.profile { continue }
+      let index = RiskText.profileIndex(profile) ?? customIndex
+      connections[i].evaluateRisks(profile: profile, index: index, system: system)
+    }
+  }
+}
