@@ -8,6 +8,9 @@ public enum SettingsSource: String, Sendable, Codable {
   /// SO_KEEPALIVE known off from the kernel's timers (no keepalive timer pending in a state that
   /// would have one), so the socket was not read: the other values are the sysctls.
   case timer
+  /// keepidle inferred without root from the pending keepalive timer (keepalive idle + time to
+  /// expiry, no probe out); interval and count are the sysctls.
+  case inferred
 }
 
 public struct KeepaliveState: Hashable, Sendable {

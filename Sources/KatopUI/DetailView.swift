@@ -113,6 +113,7 @@ extension Renderer {
     case .socket: origin = "read from the socket"
     case .system: origin = "assumed from sysctls: run as root to read the socket"
     case .timer: origin = "off per the kernel's timers; socket not read, * = sysctls"
+    case .inferred: origin = "keepidle inferred from the keepalive timer; * = sysctls"
     }
     section("Keepalive (" + origin + ")")
     switch k.enabled {
