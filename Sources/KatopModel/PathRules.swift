@@ -109,6 +109,12 @@ public enum IPAddressText {
   }
 
   static func parseV6(_ text: String) -> IPAddress? {
+    var text = text
+    // A trailing dotted quad (::ffff:192.0.2.1) is the last two groups.
+    if let colon = text.lastIndex(of: ":"), text[colon...].contains(".") {
+      guard case let .v4(a, b, c, d)? = parse(String(text[text.index(after: colon)...])) else { return nil }
+      text = String(text[...colon]) + String(UInt16(a) << 8 | UInt16(b), radix: 16) + ":" + String(UInt16(c) << 8 | UInt16(d), radix: 16)
+    }
     var halves = [text]
     if let r = text.firstRange(of: "::") {
       halves = [String(text[..<r.lowerBound]), String(text[r.upperBound...])]

@@ -15,8 +15,8 @@ public enum TimerWheel {
   public static func granularityJiffies(delayJiffies: Int64) -> Int64 {
     let size = Int64(1 << levelBits)
     var level: Int64 = 0
-    // Level n holds delays below (size - 1) << (3 * n); the wheel has at most 9 levels.
-    while level < 8 && delayJiffies >= (size - 1) << (Int64(levelClockShift) * (level + 1)) { level += 1 }
+    // Level n holds delays below LVL_START(n + 1) = (size - 1) << (3 * n); at most 9 levels.
+    while level < 8 && delayJiffies >= (size - 1) << (Int64(levelClockShift) * level) { level += 1 }
     return Int64(1) << (Int64(levelClockShift) * level)
   }
 
