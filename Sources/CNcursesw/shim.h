@@ -10,6 +10,10 @@
 #include <ncursesw/curses.h>
 
 static inline WINDOW *katop_stdscr(void) { return stdscr; }
+static inline WINDOW *katop_curscr(void) { return curscr; }
+// stdio's globals: Swift 6 rejects references to C global variables as shared mutable state.
+static inline FILE *katop_stdout(void) { return stdout; }
+static inline FILE *katop_stdin(void) { return stdin; }
 static inline int katop_colors(void) { return COLORS; }
 static inline int katop_color_pairs(void) { return COLOR_PAIRS; }
 static inline int katop_lines(void) { return LINES; }

@@ -5,6 +5,7 @@
 
 import Dispatch
 import Glibc
+import Synchronization
 
 public enum Parallel {
   /// Worker threads to use: the online CPUs, at most 4 (the work is syscall-bound per process).
@@ -25,6 +26,9 @@ public enum Parallel {
     }
     let queue = WorkCounter(count: count)
     withoutActuallyEscaping(body) { body in
+      // Unchecked: by this function's contract `body` touches only per-index or per-worker state,
+      // and concurrentPerform returns before `body` goes out of scope.
+      nonisolated(unsafe) let body = body
       DispatchQueue.concurrentPerform(iterations: threads) { worker in
         while let i = queue.take() {
           if body(worker, i) { queue.stop() }
@@ -34,33 +38,18 @@ public enum Parallel {
   }
 }
 
-/// A mutex-protected "next index" counter: hands the indices 0..<count out once each.
-final class WorkCounter: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private var next = 0
+/// A shared "next index" counter: hands the indices 0..<count out once each.
+final class WorkCounter: Sendable {
+  private let next = Atomic<Int>(0)
   private let count: Int
 
-  init(count: Int) {
-    self.count = count
-    pthread_mutex_init(mutex, nil)
-  }
+  init(count: Int) { self.count = count }
 
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
-
-  func stop() {
-    pthread_mutex_lock(mutex)
-    next = count
-    pthread_mutex_unlock(mutex)
-  }
+  /// No index is handed out after this.
+  func stop() { next.store(count, ordering: .relaxed) }
 
   func take() -> Int? {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    guard next < count else { return nil }
-    next += 1
-    return next - 1
+    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+    return i < count ? i : nil
   }
 }

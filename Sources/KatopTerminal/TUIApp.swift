@@ -43,8 +43,8 @@ public final class TUIApp {
   let inspect: ((Connection) -> SocketOptions?)?
 
   public init(
-    config: TUIConfig, collect: @escaping (CollectRequest) throws -> Snapshot,
-    analyze: @escaping (inout Snapshot, MiddleboxProfile) -> [Connection],
+    config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
+    analyze: @escaping @Sendable (inout Snapshot, MiddleboxProfile) -> [Connection],
     inspect: ((Connection) -> SocketOptions?)? = nil
   ) {
     self.config = config

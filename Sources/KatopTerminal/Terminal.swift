@@ -31,7 +31,7 @@ public final class Terminal {
     guard !term.isEmpty, term != "dumb" else {
       throw TerminalError("TERM is \(term.isEmpty ? "unset" : "'dumb'"): set TERM (e.g. xterm-256color) or use `katop --once`")
     }
-    guard let s = newterm(nil, stdout, stdin) else {
+    guard let s = newterm(nil, katop_stdout(), katop_stdin()) else {
       throw TerminalError("cannot use terminal type '\(term)': use `katop --once` or set TERM=xterm-256color")
     }
     screen = s
@@ -127,7 +127,7 @@ public final class Terminal {
 
   /// Forces a full repaint on the next draw (after fg or a garbled screen).
   public func invalidate() {
-    clearok(curscr, true)
+    clearok(katop_curscr(), true)
   }
 
   /// Waits up to `timeoutMs` for a key; nil on timeout or when a signal interrupted the wait.

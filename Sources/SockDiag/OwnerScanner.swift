@@ -25,6 +25,7 @@
 
 import Glibc
 import KatopModel
+import Synchronization
 
 final class OwnerScanner {
   struct ProcessEntry {
@@ -175,25 +176,17 @@ final class OwnerScanner {
 }
 
 /// Wanted inodes found so far by all workers (early stop for small, filtered requests).
-final class FoundInodes: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private var inodes = Set<UInt32>()
-
-  init() { pthread_mutex_init(mutex, nil) }
-
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
+final class FoundInodes: Sendable {
+  private let inodes = Mutex(Set<UInt32>())
 
   /// Adds the wanted ones among `candidates`; true once every wanted inode has been found.
   func add(_ candidates: [UInt32], wanted: Set<UInt32>) -> Bool {
     var mine: [UInt32] = []
     for inode in candidates where inode != 0 && wanted.contains(inode) { mine.append(inode) }
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    for inode in mine { inodes.insert(inode) }
-    return inodes.count == wanted.count
+    return inodes.withLock { found in
+      for inode in mine { found.insert(inode) }
+      return found.count == wanted.count
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 import CKatopPty
 import Foundation
 import Glibc
+import Synchronization
 
 struct TUIMeasurement {
   var firstFrameSeconds: Double
@@ -92,7 +93,7 @@ func measureTUI(_ argv: [String], marker: String, seconds: Double) throws -> TUI
   let rc = katop_pty_open(40, 120, &master, &path, Int32(path.count))
   if rc != 0 { throw SpawnError.failed("a pty", -rc) }
   defer { close(master) }
-  let slave = String(cString: path)
+  let slave = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
   defer { posix_spawn_file_actions_destroy(&actions) }
@@ -139,21 +140,19 @@ func measureTUI(_ argv: [String], marker: String, seconds: Double) throws -> TUI
 }
 
 /// Reads a pty until told to stop and records when `marker` first appears in its output.
-final class FrameWatch: @unchecked Sendable {
-  private let lock = NSLock()
+final class FrameWatch: Sendable {
+  private struct Seen {
+    var stopped = false
+    var frameAt: Double?
+    var times: [Double] = []
+  }
+  private let seen = Mutex(Seen())
   private let fd: Int32
   private let needle: [UInt8]
   private let start: Double
-  private var stopped = false
-  private var frameAt: Double?
-  private var times: [Double] = []
 
   /// When output arrived, after the first frame.
-  var outputTimes: [Double] {
-    lock.lock()
-    defer { lock.unlock() }
-    return times
-  }
+  var outputTimes: [Double] { seen.withLock { $0.times } }
 
   init(fd: Int32, marker: String, start: Double) {
     self.fd = fd
@@ -161,41 +160,28 @@ final class FrameWatch: @unchecked Sendable {
     self.start = start
   }
 
-  var firstFrame: Double? {
-    lock.lock()
-    defer { lock.unlock() }
-    return frameAt
-  }
+  var firstFrame: Double? { seen.withLock { $0.frameAt } }
 
-  func finish() {
-    lock.lock()
-    stopped = true
-    lock.unlock()
-  }
+  func finish() { seen.withLock { $0.stopped = true } }
 
   func drain() {
     var window: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
-      lock.lock()
-      let done = stopped
-      lock.unlock()
-      if done { return }
+      if seen.withLock({ $0.stopped }) { return }
       var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
       if poll(&pfd, 1, 100) <= 0 { continue }
       let n = read(fd, &buf, buf.count)
       if n <= 0 { return }
       guard firstFrame == nil else {
-        lock.lock()
-        times.append(monotonicSeconds())
-        lock.unlock()
+        let now = monotonicSeconds()
+        seen.withLock { $0.times.append(now) }
         continue
       }
       window.append(contentsOf: buf[0..<n])
       if contains(window) {
-        lock.lock()
-        frameAt = monotonicSeconds() - start
-        lock.unlock()
+        let at = monotonicSeconds() - start
+        seen.withLock { $0.frameAt = at }
         window = []
       } else if window.count > needle.count {
         window.removeFirst(window.count - needle.count)

@@ -16,7 +16,7 @@ func parseOptions() -> Options {
   var args = CommandLine.arguments.dropFirst()
   func value(_ name: String) -> String {
     guard let v = args.popFirst() else {
-      fputs("katop-bench: \(name) needs a value\n", stderr)
+      FileHandle.standardError.write(Data("katop-bench: \(name) needs a value\n".utf8))
       exit(64)
     }
     return v
@@ -32,12 +32,12 @@ func parseOptions() -> Options {
       print("usage: katop-bench [--connections N (50000)] [--small N (50)] [--runs R (5)] [--tui-seconds S (10)] [--no-tui]")
       exit(0)
     default:
-      fputs("katop-bench: unknown option \(a)\n", stderr)
+      FileHandle.standardError.write(Data("katop-bench: unknown option \(a)\n".utf8))
       exit(64)
     }
   }
   if o.connections < 1 || o.small < 1 || o.runs < 1 || !(o.tuiSeconds > 0) {
-    fputs("katop-bench: counts and durations must be positive\n", stderr)
+    FileHandle.standardError.write(Data("katop-bench: counts and durations must be positive\n".utf8))
     exit(64)
   }
   return o
@@ -48,7 +48,7 @@ let dir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLi
 let katop = dir.appendingPathComponent("katop").path
 let fixtureBinary = dir.appendingPathComponent("katop-fixture").path
 guard let ss = ["/usr/bin/ss", "/bin/ss", "/sbin/ss", "/usr/sbin/ss"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-  fputs("katop-bench: ss not found (apt-get install iproute2)\n", stderr)
+  FileHandle.standardError.write(Data("katop-bench: ss not found (apt-get install iproute2)\n".utf8))
   exit(1)
 }
 
@@ -57,7 +57,7 @@ let fixtures: [Fixture]
 do {
   fixtures = try openConnections(binary: fixtureBinary, connections: options.connections, small: options.small)
 } catch {
-  fputs("katop-bench: \(error)\n", stderr)
+  FileHandle.standardError.write(Data("katop-bench: \(error)\n".utf8))
   exit(1)
 }
 signal(SIGINT) { _ in exit(130) }
@@ -77,7 +77,7 @@ struct Row {
 var rows: [Row] = []
 func f2(_ x: Double) -> String { x.isNaN ? "-" : String(format: "%.3f", x) }
 
-func compare(_ name: String, _ katopArgs: [String], _ ssArgs: [String], target: Double) {
+@MainActor func compare(_ name: String, _ katopArgs: [String], _ ssArgs: [String], target: Double) {
   do {
     let k = try measureRuns([katop] + katopArgs, runs: options.runs)
     let s = try measureRuns([ss] + ssArgs, runs: options.runs)

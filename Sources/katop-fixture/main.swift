@@ -27,8 +27,20 @@ struct Options {
   var comm: String? = nil
 }
 
+/// Writes one line straight to `fd` (no stdio buffer: stdout and stderr are globals Swift 6 rejects).
+func writeLine(_ fd: Int32, _ line: String) {
+  let bytes = Array((line + "\n").utf8)
+  var done = 0
+  while done < bytes.count {
+    let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { return }
+    done += n
+  }
+}
+
 func fail(_ message: String) -> Never {
-  fputs("katop-fixture: \(message)\n", stderr)
+  writeLine(2, "katop-fixture: \(message)")
   exit(2)
 }
 
@@ -213,8 +225,8 @@ sigaction(SIGTERM, &action, nil)
 sigaction(SIGINT, &action, nil)
 signal(SIGPIPE, SIG_IGN)
 
-print("ready pid=\(getpid()) port=\(port)")
-fflush(stdout)
+// Unbuffered: the parent waits for this line on a pipe.
+writeLine(1, "ready pid=\(getpid()) port=\(port)")
 
 // Wait for stdin EOF or a signal (the handlers interrupt read with EINTR).
 var byte: UInt8 = 0

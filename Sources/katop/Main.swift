@@ -1,6 +1,7 @@
 // Entry point: every failure is one line on stderr and a non-zero exit; --help and --version
 // print as usual.
 import ArgumentParser
+import CKatopMalloc
 import Foundation
 
 extension Katop {
@@ -9,7 +10,7 @@ extension Katop {
     // default mmap threshold grows to the size of the last freed block (up to 32 MiB), after which
     // such arrays land in the heap and fragment it; a fixed 1 MiB threshold keeps them in mmap,
     // returned on free (peak RSS at 100k sockets: --once 145 -> 115 MiB, TUI 190 -> 160 MiB).
-    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, malloc.h */, 1 << 20)
+    _ = katop_set_mmap_threshold(1 << 20)
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -34,7 +35,3 @@ extension Katop {
     return line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line
   }
 }
-
-/// glibc's mallopt(3) (malloc.h is not part of the Glibc module).
-@_silgen_name("mallopt")
-func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

@@ -4,6 +4,7 @@ import KatopModel
 import KatopTerminal
 import KatopUI
 import SockDiag
+import Synchronization
 
 extension Katop {
   func runTUI() throws {
@@ -24,9 +25,10 @@ extension Katop {
     let config = TUIConfig(
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
-    let collector = Collector(source: source)
+    // Used by the collection thread only; the mutex makes handing it over checked.
+    let collector = Mutex(Collector(source: source))
     let app = TUIApp(
-      config: config, collect: { try collector.collect($0) },
+      config: config, collect: { request in try collector.withLock { try $0.collect(request) } },
       analyze: { Analyzer.analyze(releasing: &$0, profile: $1) },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } })
     let status = try app.run()

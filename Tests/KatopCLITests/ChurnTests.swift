@@ -1,6 +1,7 @@
 // Issue 5: connection churn. Over 1,000 loopback connections opened and closed per second while
 // `katop --once --json` runs again and again, then while the TUI runs in tmux.
 import Foundation
+import Synchronization
 import XCTest
 
 func monotonicNowMs() -> UInt64 {
@@ -11,29 +12,35 @@ func monotonicNowMs() -> UInt64 {
 
 /// Opens and closes loopback connections to its own listener on a background thread, keeping
 /// the last `live` of them open, and remembers when each client port was in use.
-final class ConnectionChurn: @unchecked Sendable {
-  /// Holds the listener (LoopbackPair closes it on deinit).
-  private let pair: LoopbackPair
+final class ConnectionChurn: Sendable {
+  private struct Shared {
+    var running = true
+    var finished = false
+    /// Client port -> (opened before, closed after) in monotonic ms; nil = still open.
+    var history: [UInt16: [(opened: UInt64, closed: UInt64?)]] = [:]
+    var opened = 0
+    var closed = 0
+    var failures = 0
+  }
+  /// Holds the listener (LoopbackPair closes it on deinit); the churn thread uses only `listener`.
+  private let pair: Mutex<LoopbackPair>
   let listener: Int32
   let port: UInt16
   let live: Int
-  private let lock = NSLock()
-  private var running = true
-  private var finished = false
-  /// Client port -> (opened before, closed after) in monotonic ms; nil = still open.
-  private var history: [UInt16: [(opened: UInt64, closed: UInt64?)]] = [:]
-  private(set) var opened = 0
-  private(set) var closed = 0
-  private(set) var failures = 0
+  private let shared = Mutex(Shared())
+  var opened: Int { shared.withLock { $0.opened } }
+  var closed: Int { shared.withLock { $0.closed } }
+  var failures: Int { shared.withLock { $0.failures } }
 
   /// Connections per second aimed at (paced so the test does not hog a shared core).
   let rate: Int
 
   init(live: Int = 32, rate: Int = 3000) throws {
     self.rate = rate
-    pair = try LoopbackPair()
+    let pair = try LoopbackPair()
     listener = pair.listener
     port = pair.port
+    self.pair = Mutex(pair)
     self.live = live
   }
 
@@ -44,23 +51,15 @@ final class ConnectionChurn: @unchecked Sendable {
 
   /// Stops the churn, closes everything and returns after the thread has finished.
   func stop() {
-    lock.lock()
-    running = false
-    lock.unlock()
-    while true {
-      lock.lock()
-      let done = finished
-      lock.unlock()
-      if done { break }
-      usleep(1000)
-    }
+    shared.withLock { $0.running = false }
+    while !shared.withLock({ $0.finished }) { usleep(1000) }
   }
 
   /// True when a connection from `clientPort` was open at some moment in [from, to].
   func wasOpen(clientPort: UInt16, from: UInt64, to: UInt64) -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return (history[clientPort] ?? []).contains { $0.opened <= to && ($0.closed ?? UInt64.max) >= from }
+    shared.withLock { s in
+      (s.history[clientPort] ?? []).contains { $0.opened <= to && ($0.closed ?? UInt64.max) >= from }
+    }
   }
 
   private func loop() {
@@ -73,28 +72,23 @@ final class ConnectionChurn: @unchecked Sendable {
         continue
       }
       made += 1
-      lock.lock()
-      let go = running
-      lock.unlock()
-      if !go { break }
+      if !shared.withLock({ $0.running }) { break }
       let before = monotonicNowMs()
       guard let (client, clientPort) = connectClient() else {
-        lock.lock(); failures += 1; lock.unlock()
+        shared.withLock { $0.failures += 1 }
         continue
       }
       let server = accept(listener, nil, nil)
-      lock.lock()
-      history[clientPort, default: []].append((before, nil))
-      let index = history[clientPort]!.count - 1
-      opened += 1
-      lock.unlock()
+      let index = shared.withLock { s in
+        s.history[clientPort, default: []].append((before, nil))
+        s.opened += 1
+        return s.history[clientPort]!.count - 1
+      }
       open.append((client, server, clientPort, index))
       if open.count > live { closeConnection(open.removeFirst()) }
     }
     for c in open { closeConnection(c) }
-    lock.lock()
-    finished = true
-    lock.unlock()
+    shared.withLock { $0.finished = true }
   }
 
   private func connectClient() -> (Int32, UInt16)? {
@@ -122,10 +116,10 @@ final class ConnectionChurn: @unchecked Sendable {
       close(fd)
     }
     let after = monotonicNowMs()
-    lock.lock()
-    history[c.port]?[c.index].closed = after
-    closed += 1
-    lock.unlock()
+    shared.withLock { s in
+      s.history[c.port]?[c.index].closed = after
+      s.closed += 1
+    }
   }
 }
 
