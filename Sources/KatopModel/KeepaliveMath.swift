@@ -92,6 +92,7 @@ public enum KeepaliveMath {
       return nil
     }
     let total = Int64(clamping: idle) + expiresMs(r)
+    guard total >= 1000 else { return nil }  // TCP_KEEPIDLE is at least 1 s
     return Int((Double(total) / 1000).rounded())
   }
 

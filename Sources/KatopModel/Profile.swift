@@ -20,18 +20,18 @@ public struct MiddleboxProfile: Hashable, Sendable {
     name: "aws", idleTimeoutSeconds: 350, summary: "AWS NAT Gateway / NLB / Network Firewall")
   public static let all: [MiddleboxProfile] = [
     aws,
+    MiddleboxProfile(name: "azure", idleTimeoutSeconds: 240, summary: "Azure Load Balancer / NAT Gateway"),
+    MiddleboxProfile(name: "gcp-nat", idleTimeoutSeconds: 1200, summary: "GCP Cloud NAT"),
+    MiddleboxProfile(name: "gcp-vpc", idleTimeoutSeconds: 600, summary: "GCP VPC firewall connection tracking"),
+    MiddleboxProfile(name: "cgnat", idleTimeoutSeconds: 300, summary: "carrier-grade NAT"),
+    MiddleboxProfile(name: "conntrack", idleTimeoutSeconds: 432_000, summary: "Linux nf_conntrack default"),
     MiddleboxProfile(name: "aws-nlb", idleTimeoutSeconds: 350, summary: "AWS Network Load Balancer (TCP)"),
     MiddleboxProfile(name: "aws-nat", idleTimeoutSeconds: 350, summary: "AWS NAT Gateway"),
     MiddleboxProfile(
       name: "aws-alb", idleTimeoutSeconds: 60, summary: "AWS Application Load Balancer (L7: keepalive does not refresh it)",
       keepaliveRefreshes: false),
-    MiddleboxProfile(name: "azure", idleTimeoutSeconds: 240, summary: "Azure Load Balancer / NAT Gateway"),
-    MiddleboxProfile(name: "gcp-nat", idleTimeoutSeconds: 1200, summary: "GCP Cloud NAT"),
-    MiddleboxProfile(name: "gcp-vpc", idleTimeoutSeconds: 600, summary: "GCP VPC firewall connection tracking"),
-    MiddleboxProfile(name: "cgnat", idleTimeoutSeconds: 300, summary: "carrier-grade NAT"),
     MiddleboxProfile(name: "docker-swarm", idleTimeoutSeconds: 900, summary: "Docker Swarm routing mesh (IPVS)"),
     MiddleboxProfile(name: "kube-proxy", idleTimeoutSeconds: 86_400, summary: "kube-proxy (conntrack, nf_conntrack_tcp_timeout_established 86400)"),
-    MiddleboxProfile(name: "conntrack", idleTimeoutSeconds: 432_000, summary: "Linux nf_conntrack default"),
   ]
 
   /// Looks a profile up by name; `linux-conntrack` is accepted for `conntrack`.

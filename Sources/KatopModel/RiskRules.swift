@@ -130,7 +130,8 @@ public enum RiskRules {
     return Risk(
       id: keepaliveTooSlow, severity: idlePastTimeout == nil ? .warning : .critical,
       text: .keepaliveTooSlow(
-        owner: c.owner, keepidleSeconds: ka.idleSeconds, systemDefault: ka.source == .system, idleMs: idlePastTimeout,
+        owner: c.owner, keepidleSeconds: ka.idleSeconds,
+        systemDefault: ka.source == .system || (ka.source == .inferred && ka.idleSeconds == systemKeepaliveTime), idleMs: idlePastTimeout,
         profile: p, profileIndex: profileIndex, fixFromSystem: fixFromSystem))
   }
 

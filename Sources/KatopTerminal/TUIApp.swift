@@ -17,6 +17,8 @@ public struct TUIConfig {
   public var ascii: Bool?
   /// Collector options other than ports (owners, socket options ...).
   public var request: CollectRequest
+  /// Path budgets for the Cut in column, the detail ladder and per-flow risks (nil: one profile).
+  public var flow: FlowContext? = nil
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(),
@@ -66,6 +68,7 @@ public final class TUIApp {
     var state = AppState(
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
+    state.flow = config.flow
     worker.start()
 
     var generation = 0

@@ -57,6 +57,9 @@ public struct AppState: Sendable {
   public var filter: ConnectionFilter
   public var sort: SortOrder
   public var profile: MiddleboxProfile
+  /// Path budgets and what was watched of each flow (FlowActivity, fed every refresh): the Cut in
+  /// column, the detail ladder and per-flow risks. nil: risks judged against `profile` alone.
+  public var flow: FlowContext?
   public var intervalMs: Int
   public var paused = false
   /// Request fields other than ports (owners, socket options ...), from the command line.
@@ -145,6 +148,14 @@ public struct AppState: Sendable {
   /// `sortedBy`: the order `new` is already in (the run loop sorts off the UI thread); when it is
   /// the current sort order the rows are not sorted again.
   public mutating func apply(connections new: [Connection], system: SystemInfo, now: UInt64, sortedBy: SortOrder? = nil) {
+    var new = new, sortedBy = sortedBy
+    if var f = flow {
+      f.profile = profile
+      f.activity?.observe(new.map(\.record), nowMs: now)
+      Analyzer.reevaluate(&new, context: f, system: system)
+      flow = f
+      sortedBy = nil  // risks may have changed: sort here
+    }
     nowMs = now
     var cookies = Set<UInt64>(minimumCapacity: new.count)
     for c in new { cookies.insert(c.record.cookie) }

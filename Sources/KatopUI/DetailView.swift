@@ -12,7 +12,7 @@ extension Renderer {
     let count: Int
     switch state.mode {
     case .help: count = helpLines(width: width).count
-    case .detail: count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection).count } ?? 0
+    case .detail: count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection, flow: state.flow).count } ?? 0
     default: return 0
     }
     return max(0, count - max(1, area))
@@ -41,7 +41,7 @@ extension Renderer {
       renderPage(title: "No connection selected (Esc: back)", lines: [], scroll: 0, into: &screen, top: top, bottom: bottom)
       return
     }
-    let lines = detailLines(row, width: screen.width, inspection: state.inspection)
+    let lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow)
     renderPage(title: "Connection details (Esc: back)", lines: lines, scroll: state.pageScroll, into: &screen, top: top, bottom: bottom)
   }
 
@@ -61,7 +61,7 @@ extension Renderer {
     }
   }
 
-  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil) -> [Segments] {
+  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil, flow: FlowContext? = nil) -> [Segments] {
     let c = row.connection, r = c.record, k = c.keepalive
     var out: [Segments] = []
     func field(_ label: String, _ value: String, _ role: Role = .detailValue) {
@@ -140,6 +140,11 @@ extension Renderer {
     let maths = "\(k.idleSeconds)s + \(k.probes) x \(k.intervalSeconds)s = \(total)s (\(Format.duration(seconds: total))) after the last segment received"
     field("dead peer after", k.enabled == false ? "never by keepalive (would be \(maths))" : maths)
     field("detected in", k.detectInMs.map { Format.duration(ms: $0) + " from now" } ?? "never")
+    if let flow {
+      let verdict = FlowBudget.verdict(c, context: flow)
+      section("Flow: cut in " + FlowText.cutIn(verdict))
+      for rung in FlowText.ladder(c, verdict) { field(rung.label, rung.value) }
+    }
 
     guard let info = r.info else {
       section("tcp_info: not available")

@@ -145,7 +145,7 @@ struct Katop: ParsableCommand {
       }
       return
     }
-    var text = TableReport.render(system: system, profile: profile, connections: rows)
+    var text = TableReport.render(system: system, profile: profile, connections: rows, flow: context.flow, detectedFrom: context.detection?.detectedFrom)
     if !text.hasSuffix("\n") { text += "\n" }
     text.withUTF8 { Katop.writeAll(UnsafeRawBufferPointer($0)) }
   }

@@ -22,9 +22,10 @@ extension Katop {
     // refresh interval, following the interval keys).
     var tuiRequest = request
     tuiRequest.discoveryIntervalMs = 0
-    let config = TUIConfig(
+    var config = TUIConfig(
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
+    config.flow = reportContext(profileResolution, activity: FlowActivity()).flow
     // Used by the collection thread only; the mutex makes handing it over checked.
     let collector = Mutex(Collector(source: source))
     let app = TUIApp(

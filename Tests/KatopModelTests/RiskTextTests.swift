@@ -26,7 +26,7 @@ final class RiskTextTests: XCTestCase {
     let kaTimer = Fixture.record(timer: .keepalive, expiresMs: 7_000_000, idleMs: 200_000)
     out.append(("too-slow system warning", Fixture.connection(kaTimer)))
     out.append(("too-slow system critical, nginx", Fixture.connection(
-      Fixture.record(timer: .keepalive, expiresMs: 7_000_000, idleMs: 400_000), owner: owner("nginx"))))
+      Fixture.record(timer: .keepalive, expiresMs: 6_800_000, idleMs: 400_000), owner: owner("nginx"))))
     out.append(("too-slow socket warning, own keepidle", Fixture.connection(
       Fixture.record(timer: .keepalive, expiresMs: 1000, idleMs: 0), options: Fixture.options(true, 7000, 30, 5),
       owner: owner("app"))))
