@@ -109,8 +109,8 @@ public enum Severity: Int, Sendable, Comparable, Codable, CaseIterable {
 }
 
 public struct Risk: Hashable, Sendable {
-  /// Stable id (`no-keepalive`, `keepalive-too-slow` ...); documented in docs/risks.md.
-  public var id: String
+  /// Stable id (`no-keepalive`, `keepalive-too-slow` ...: `id.rawValue`); docs/risks.md.
+  public var id: RiskRule
   /// What `message` and `fix` are made of: the rule's numbers, formatted only when read
   /// (RiskText.swift), so evaluating risks allocates no strings. Laid out before `severity` so
   /// that byte packs into the enum's tail padding.
@@ -126,10 +126,10 @@ public struct Risk: Hashable, Sendable {
     get { text.fix }
     set { text = .stored(StoredRiskText(message: text.message, fix: newValue)) }
   }
-  public init(id: String, severity: Severity, message: String, fix: String) {
+  public init(id: RiskRule, severity: Severity, message: String, fix: String) {
     self.init(id: id, severity: severity, text: .stored(StoredRiskText(message: message, fix: fix)))
   }
-  init(id: String, severity: Severity, text: RiskText) {
+  init(id: RiskRule, severity: Severity, text: RiskText) {
     self.id = id
     self.text = text
     self.severity = severity

@@ -57,7 +57,7 @@ public enum ConnectionText {
 
   /// Risk ids, most severe first, comma-separated; `-` when none.
   public static func risks(_ c: Connection) -> String {
-    c.hasRisks ? c.risks.map(\.id).joined(separator: ",") : "-"
+    c.hasRisks ? c.risks.map(\.id.rawValue).joined(separator: ",") : "-"
   }
 
   /// Replaces control characters (C0, DEL, C1) with `?` so a hostile command name cannot move

@@ -155,7 +155,7 @@ public enum JSONReport {
     w.beginArray()
     for risk in c.risks {
       w.beginObject()
-      w.key("id"); w.string(risk.id)
+      w.key("id"); w.string(risk.id.rawValue)
       w.key("severity"); w.string(risk.severity.name)
       w.key("message"); w.string(risk.message)
       w.key("fix"); w.string(risk.fix)

@@ -2,13 +2,13 @@
 // the numbers and a concrete fix.
 
 public struct RiskRuleInfo: Hashable, Sendable {
-  public var id: String
+  public var id: RiskRule
   /// The highest severity the rule can raise.
   public var severity: Severity
   public var title: String
   /// When it fires, in words (docs / help screen).
   public var threshold: String
-  public init(id: String, severity: Severity, title: String, threshold: String) {
+  public init(id: RiskRule, severity: Severity, title: String, threshold: String) {
     self.id = id
     self.severity = severity
     self.title = title
@@ -17,12 +17,13 @@ public struct RiskRuleInfo: Hashable, Sendable {
 }
 
 public enum RiskRules {
-  public static let noKeepalive = "no-keepalive"
-  public static let keepaliveTooSlow = "keepalive-too-slow"
-  public static let probesUnanswered = "probes-unanswered"
-  public static let retransmitting = "retransmitting"
-  public static let zeroWindow = "zero-window"
-  public static let closeWait = "close-wait"
+  // Short names for the ids (RiskRule), as the rules and tests have always written them.
+  public static let noKeepalive = RiskRule.noKeepalive
+  public static let keepaliveTooSlow = RiskRule.keepaliveTooSlow
+  public static let probesUnanswered = RiskRule.probesUnanswered
+  public static let retransmitting = RiskRule.retransmitting
+  public static let zeroWindow = RiskRule.zeroWindow
+  public static let closeWait = RiskRule.closeWait
 
   /// Retransmission count from which `retransmitting` fires / turns critical.
   public static let retransmitWarningCount = 2
@@ -51,7 +52,8 @@ public enum RiskRules {
       threshold: "state CLOSE_WAIT (warning)"),
   ]
 
-  public static func info(id: String) -> RiskRuleInfo? { all.first { $0.id == id } }
+  public static func info(id: RiskRule) -> RiskRuleInfo? { all.first { $0.id == id } }
+  public static func info(id: String) -> RiskRuleInfo? { RiskRule(rawValue: id).flatMap { info(id: $0) } }
 
   /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
   public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {

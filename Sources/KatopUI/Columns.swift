@@ -68,7 +68,7 @@ enum Column: CaseIterable {
       // Most severe first; `risks` evaluates the rules on each read, so read it once.
       let risks = c.risks
       guard let worst = risks.first else { return "" }
-      return worst.id + (risks.count > 1 ? " +\(risks.count - 1)" : "")
+      return worst.id.rawValue + (risks.count > 1 ? " +\(risks.count - 1)" : "")
     }
   }
 

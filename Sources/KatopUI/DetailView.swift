@@ -100,7 +100,7 @@ extension Renderer {
     if risks.isEmpty { out.append([("  none", .detailValue)]) }
     for risk in risks {
       let role = Column.severityRole(risk.severity) ?? .detailValue
-      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id, .detailValue)])
+      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id.rawValue, .detailValue)])
       for line in Fit.wrap(risk.message, width: max(10, width - 6)) { out.append([("    " + line, .detailValue)]) }
       for (i, line) in Fit.wrap("fix: " + risk.fix, width: max(10, width - 6)).enumerated() {
         out.append([(i == 0 ? "    " : "         ", .detailLabel), (line, .status)])

@@ -2,7 +2,7 @@ import KatopModel
 import XCTest
 
 final class RiskRulesTests: XCTestCase {
-  func severity(_ id: String, _ c: Connection) -> Severity? { c.risks.first { $0.id == id }?.severity }
+  func severity(_ id: RiskRule, _ c: Connection) -> Severity? { c.risks.first { $0.id == id }?.severity }
 
   func testNoKeepaliveThresholds() {
     // aws: 350 s; warning from 175 s (50%), critical from 350 s.
@@ -143,10 +143,14 @@ final class RiskRulesTests: XCTestCase {
     XCTAssertEqual(c.worstSeverity, .critical)
     let ids = RiskRules.all.map(\.id)
     XCTAssertEqual(Set(ids).count, ids.count)
-    for id in [RiskRules.noKeepalive, RiskRules.keepaliveTooSlow, RiskRules.probesUnanswered, RiskRules.retransmitting,
-               RiskRules.zeroWindow, RiskRules.closeWait] {
-      XCTAssertNotNil(RiskRules.info(id: id), id)
+    // Every id has its rule, and the stable text ids resolve to them.
+    XCTAssertEqual(Set(ids), Set(RiskRule.allCases))
+    for id in RiskRule.allCases {
+      XCTAssertNotNil(RiskRules.info(id: id), id.rawValue)
+      XCTAssertEqual(RiskRules.info(id: id.rawValue)?.id, id)
     }
+    XCTAssertEqual(RiskRule.noKeepalive.rawValue, "no-keepalive")
+    XCTAssertNil(RiskRules.info(id: "keepalive-unknown"))
   }
 
   func testRecommendationsFollowTheProfile() {
