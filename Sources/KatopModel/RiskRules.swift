@@ -140,7 +140,11 @@ public enum RiskRules {
   static func checkProbesUnanswered(_ c: Connection) -> Risk? {
     let ka = c.keepalive
     guard ka.probesOut > 0 else { return nil }
-    let severity: Severity = ka.probesOut >= ka.probes - 1 ? .critical : .warning
+    // Critical when the next keepalive run gives up: the last probe is out, or (TCP_USER_TIMEOUT)
+    // the idle time at that run reaches the user timeout (tcp_keepalive_timer's abort test).
+    let nextRunIdleMs = c.idleMs.map { Int64(clamping: $0) + (c.record.timer == .keepalive ? KeepaliveMath.expiresMs(c.record) : 0) }
+    let userTimeoutAborts = (ka.userTimeoutMs ?? 0) > 0 && nextRunIdleMs.map { $0 >= Int64(ka.userTimeoutMs ?? 0) } == true
+    let severity: Severity = ka.probesOut >= ka.probes - 1 || userTimeoutAborts ? .critical : .warning
     return Risk(
       id: probesUnanswered, severity: severity,
       text: .probesUnanswered(
