@@ -27,6 +27,8 @@ public struct FlowContext: Sendable {
   public var activity: FlowActivity?
   /// Kernel HZ when known (timer wheel margins); nil: the worst case.
   public var hz: Int?
+  /// This namespace's conntrack entries by 4-tuple (nil: not read / not loaded).
+  public var conntrack: [FlowKey: ConntrackEntry]?
 
   public init(
     rules: PathRules = PathRules(), profile: MiddleboxProfile, profileSource: BudgetSource = .profile,
@@ -64,6 +66,8 @@ public struct FlowVerdict: Hashable, Sendable {
   public var keptAliveBy: KeptAliveBy?
   /// keepidle + timer-wheel lateness + one RTT (ms): when our first keepalive probe arrives at worst.
   public var keepaliveArrivesMs: Int64?
+  /// The flow's entry in this host's conntrack table.
+  public var conntrack: ConntrackEntry?
 }
 
 public enum FlowBudget {
@@ -83,6 +87,27 @@ public enum FlowBudget {
     return delay + TimerWheel.worstLatenessMs(delayMs: delay, hz: hz) + rtt
   }
 
+  /// The conntrack entry is the budget: kept only if our next keepalive probe reaches it in time.
+  static func conntrackVerdict(_ c: Connection, _ base: FlowVerdict, _ entry: ConntrackEntry, _ context: FlowContext) -> FlowVerdict {
+    var v = base
+    v.budget = .conntrack
+    v.timeoutSeconds = entry.timeoutSeconds
+    v.profile = nil
+    let ctMs = Int64(entry.timeoutSeconds) * 1000
+    let ka = c.keepalive
+    if ka.enabled == true, ka.probesOut == 0, let next = ka.nextProbeInMs {
+      let rtt = Int64((c.record.info?.rttUs ?? 0) + 999) / 1000
+      let arrives = next + TimerWheel.worstLatenessMs(delayMs: next, hz: context.hz) + rtt
+      v.keepaliveArrivesMs = arrives
+      if arrives < ctMs {
+        v.keptAliveBy = .keepalive
+        return v
+      }
+    }
+    v.cutInMs = ctMs
+    return v
+  }
+
   public static func verdict(_ c: Connection, context: FlowContext) -> FlowVerdict {
     let r = c.record
     var idle = kernelFlowIdleMs(r)
@@ -90,6 +115,16 @@ public enum FlowBudget {
     if let w = watched { idle = idle.map { min($0, w) } ?? w }
     let (profile, source) = context.budget(for: r.remote.address)
     var v = FlowVerdict(idleMs: idle, timeoutSeconds: profile?.idleTimeoutSeconds, budget: source, profile: profile)
+    let key = FlowKey(
+      local: Endpoint(address: IPAddressText.unmapped(r.local.address), port: r.local.port),
+      remote: Endpoint(address: IPAddressText.unmapped(r.remote.address), port: r.remote.port))
+    v.conntrack = context.conntrack?[key]
+    if let entry = v.conntrack, r.state == .established {
+      // The host's own conntrack forgets first: its seconds left against the path's.
+      let ctMs = Int64(entry.timeoutSeconds) * 1000
+      let pathMs = profile.map { Int64($0.idleTimeoutSeconds) * 1000 - Int64(idle ?? 0) }
+      if pathMs.map({ ctMs <= $0 }) ?? true { return conntrackVerdict(c, v, entry, context) }
+    }
     guard let profile, r.state == .established else { return v }
     let budgetMs = Int64(profile.idleTimeoutSeconds) * 1000
     let ka = c.keepalive

@@ -14,6 +14,10 @@ extension Analyzer {
     for i in connections.indices {
       let v = FlowBudget.verdict(connections[i], context: context)
       var profile = v.profile ?? .noMiddlebox
+      if v.budget == .conntrack, let e = v.conntrack {
+        // The entry's whole timeout: the idle it has seen plus the seconds it has left.
+        profile = .conntrack(establishedTimeout: Int((v.idleMs ?? 0) / 1000) + e.timeoutSeconds)
+      }
       if v.keptAliveBy == .peer || v.keptAliveBy == .traffic { profile = .noMiddlebox }
       // Same budget as the table-wide evaluation: leave the row as it is.
       if v.budget == context.profileSource, profile == context.profile { continue }

@@ -128,7 +128,7 @@ public enum JSONReport {
     w.endObject()
     w.key("idleMs"); w.int(c.idleMs)
     w.key("flow"); if let flow { writeFlow(w, c, flow) } else { w.null() }
-    w.key("conntrack"); w.null()
+    w.key("conntrack"); writeConntrack(w, c, flow)
     w.key("keepalive"); writeKeepalive(w, c.keepalive)
     w.key("owner")
     if let o = c.owner {

@@ -39,6 +39,14 @@ extension JSONReport {
     w.endObject()
   }
 
+  static func writeConntrack(_ w: JSONWriter, _ c: Connection, _ context: FlowContext?) {
+    guard let context, let e = FlowBudget.verdict(c, context: context).conntrack else { return w.null() }
+    w.beginObject()
+    w.key("state"); w.string(e.state)
+    w.key("timeoutSeconds"); w.int(e.timeoutSeconds)
+    w.endObject()
+  }
+
   static func writeContextSystem(_ w: JSONWriter, _ context: ReportContext?) {
     w.key("netns")
     if let n = context?.netns {
@@ -49,5 +57,28 @@ extension JSONReport {
     } else {
       w.null()
     }
+  }
+}
+
+/// A flow's 4-tuple as seen from one end (for the conntrack join).
+public struct FlowKey: Hashable, Sendable {
+  public var local: Endpoint
+  public var remote: Endpoint
+  public init(local: Endpoint, remote: Endpoint) {
+    self.local = local
+    self.remote = remote
+  }
+  public var reversed: FlowKey { FlowKey(local: remote, remote: local) }
+}
+
+/// This host's conntrack entry for a flow (JSON `conntrack`).
+public struct ConntrackEntry: Hashable, Sendable {
+  /// TCP conntrack state: `ESTABLISHED`, `CLOSE_WAIT` ...
+  public var state: String
+  /// Seconds until the entry expires (CTA_TIMEOUT), as `conntrack -L` shows.
+  public var timeoutSeconds: Int
+  public init(state: String, timeoutSeconds: Int) {
+    self.state = state
+    self.timeoutSeconds = timeoutSeconds
   }
 }

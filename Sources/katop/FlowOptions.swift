@@ -56,9 +56,10 @@ extension Katop {
   }
 
   func reportContext(_ resolution: ProfileResolution, activity: FlowActivity?) -> ReportContext {
-    let flow = FlowContext(
+    var flow = FlowContext(
       rules: PathRules(path), profile: resolution.profile, profileSource: resolution.source,
       localAddresses: HostFacts.localAddresses(), activity: activity, hz: nil)
+    flow.conntrack = HostFacts.conntrackEstablishedTimeout() == nil ? nil : Conntrack.dump()
     return ReportContext(flow: flow, detection: resolution.detection, netns: HostFacts.netns())
   }
 
