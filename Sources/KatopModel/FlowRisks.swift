@@ -23,6 +23,23 @@ extension Analyzer {
       if v.budget == context.profileSource, profile == context.profile { continue }
       let index = RiskText.profileIndex(profile) ?? customIndex
       connections[i].evaluateRisks(profile: profile, index: index, system: system)
+      if let risk = RiskRules.conntrackExpiresFirst(connections[i], v) { connections[i].risks = [risk] + connections[i].risks }
     }
+  }
+}
+
+extension RiskRules {
+  /// `conntrack-expires-first`: keepalive is on, but this host's conntrack entry runs out before
+  /// the next probe can refresh it (the flow is forgotten here, whatever the path beyond).
+  static func conntrackExpiresFirst(_ c: Connection, _ v: FlowVerdict) -> Risk? {
+    guard c.record.state == .established, v.budget == .conntrack, v.keptAliveBy == nil, c.keepalive.enabled == true,
+      let entry = v.conntrack, let arrives = v.keepaliveArrivesMs
+    else { return nil }
+    let whole = Int((v.idleMs ?? 0) / 1000) + entry.timeoutSeconds
+    let severity: Severity = entry.timeoutSeconds * 10 < whole ? .critical : .warning
+    return Risk(
+      id: .conntrackExpiresFirst, severity: severity,
+      message: "conntrack entry expires in \(entry.timeoutSeconds)s, the next keepalive probe arrives in \(Format.duration(ms: arrives)) at worst: this host forgets the flow first",
+      fix: "keep keepidle below nf_conntrack_tcp_timeout_established (\(whole)s here) minus the timer-wheel margin, or raise that sysctl in this network namespace")
   }
 }

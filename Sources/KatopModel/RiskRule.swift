@@ -7,6 +7,8 @@ public enum RiskRule: String, Sendable, Hashable, CaseIterable, Codable {
   case retransmitting = "retransmitting"
   case zeroWindow = "zero-window"
   case closeWait = "close-wait"
+  /// Judged per flow against this host's conntrack entry (FlowRisks), not by `RiskRules.evaluate`.
+  case conntrackExpiresFirst = "conntrack-expires-first"
 
   /// The stable id.
   public var id: String { rawValue }

@@ -50,6 +50,9 @@ public enum RiskRules {
     RiskRuleInfo(
       id: closeWait, severity: .warning, title: "peer closed, local application did not",
       threshold: "state CLOSE_WAIT (warning)"),
+    RiskRuleInfo(
+      id: .conntrackExpiresFirst, severity: .critical, title: "this host's conntrack forgets the flow before keepalive refreshes it",
+      threshold: "ESTABLISHED with a conntrack entry, not kept alive: keepalive on but its next probe arrives after the entry expires (warning; critical with under 10% of the entry's timeout left)"),
   ]
 
   public static func info(id: RiskRule) -> RiskRuleInfo? { all.first { $0.id == id } }
