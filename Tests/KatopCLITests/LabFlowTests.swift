@@ -144,6 +144,13 @@ final class LabFlowTests: XCTestCase {
     let (first, firstAt) = try katop(lab, ports: ports, observe: 7)
     let left = try conntrackSecondsLeft(lab)
     let leftAt = Date()
+    // The same flows as the --once table (watched for 6 s): what the issue's acceptance pastes.
+    let table = try lab.run(
+      lab.client,
+      [Binaries.katop, "--once", "--path", "198.51.100.0/24=\(LabFlowTests.budget)", "--port", "7001,7002,7003", "--state", "established", "--observe", "6"],
+      timeout: 60)
+    XCTAssertEqual(table.status, 0, table.stderr)
+    let tableAt = Date()
     func sleep(until offset: Double) { Thread.sleep(forTimeInterval: max(0, offset - Date().timeIntervalSince(t0))) }
     sleep(until: 15)
     let (second, _) = try katop(lab, ports: ports, observe: nil)
@@ -155,7 +162,9 @@ final class LabFlowTests: XCTestCase {
     let answered = try jsonObject(String(answeredLine.dropFirst(9)))
     let report = [
       "run 1 (t=\(Self.since(t0, firstAt))s):"] + first.values.map(\.line).sorted()
-      + ["conntrack -L in the router at t=\(Self.since(t0, leftAt))s: \(left)", "run 2:"] + second.values.map(\.line).sorted()
+      + ["conntrack -L in the router at t=\(Self.since(t0, leftAt))s: \(left)"]
+      + ["table (t=\(Self.since(t0, tableAt))s; flows A/B/C = client ports \(ports.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })):", table.stdout]
+      + ["run 2:"] + second.values.map(\.line).sorted()
       + ["run 3 (t=\(Self.since(t0, thirdAt))s):"] + third.values.map(\.line).sorted()
       + ["sent again at t=\(LabFlowTests.probeAt)s, answered: \(answered)"]
     print("LAB REPORT\n" + report.joined(separator: "\n"))
