@@ -195,6 +195,8 @@ public enum JSONReport {
     w.key("totalRetrans"); w.int(i.totalRetrans)
     w.key("bytesAcked"); w.int(i.bytesAcked)
     w.key("bytesReceived"); w.int(i.bytesReceived)
+    w.key("segsOut"); w.int(i.segsOut)
+    w.key("segsIn"); w.int(i.segsIn)
     w.key("notsentBytes"); w.int(i.notsentBytes)
     w.key("sndWnd"); w.int(i.sndWnd)
     w.key("length"); w.int(i.length)
