@@ -8,6 +8,9 @@ public enum SettingsSource: String, Sendable, Codable {
   /// SO_KEEPALIVE known off from the kernel's timers (no keepalive timer pending in a state that
   /// would have one), so the socket was not read: the other values are the sysctls.
   case timer
+  /// keepidle inferred without root from the pending keepalive timer (keepalive idle + time to
+  /// expiry, no probe out); interval and count are the sysctls.
+  case inferred
 }
 
 public struct KeepaliveState: Hashable, Sendable {
@@ -106,8 +109,8 @@ public enum Severity: Int, Sendable, Comparable, Codable, CaseIterable {
 }
 
 public struct Risk: Hashable, Sendable {
-  /// Stable id (`no-keepalive`, `keepalive-too-slow` ...); documented in docs/risks.md.
-  public var id: String
+  /// Stable id (`no-keepalive`, `keepalive-too-slow` ...: `id.rawValue`); docs/risks.md.
+  public var id: RiskRule
   /// What `message` and `fix` are made of: the rule's numbers, formatted only when read
   /// (RiskText.swift), so evaluating risks allocates no strings. Laid out before `severity` so
   /// that byte packs into the enum's tail padding.
@@ -123,10 +126,10 @@ public struct Risk: Hashable, Sendable {
     get { text.fix }
     set { text = .stored(StoredRiskText(message: text.message, fix: newValue)) }
   }
-  public init(id: String, severity: Severity, message: String, fix: String) {
+  public init(id: RiskRule, severity: Severity, message: String, fix: String) {
     self.init(id: id, severity: severity, text: .stored(StoredRiskText(message: message, fix: fix)))
   }
-  init(id: String, severity: Severity, text: RiskText) {
+  init(id: RiskRule, severity: Severity, text: RiskText) {
     self.id = id
     self.text = text
     self.severity = severity

@@ -234,6 +234,19 @@ public struct ConnectionStore: Sendable {
     counts = countOpenRows()
   }
 
+  /// Judges every open row against its own flow budget (path rules, local remotes, conntrack,
+  /// what was watched of it): the risks of `FlowContext`, docs/risks.md.
+  public mutating func applyFlow(_ context: FlowContext) {
+    let customIndex = RiskText.profileIndex(.custom(seconds: 0))
+    let system = self.system
+    rows.withUnsafeMutableBufferPointer { b in
+      for i in b.indices where !b[i].vacant && !b[i].isClosed {
+        Analyzer.reevaluate(&b[i].connection, context: context, system: system, customIndex: customIndex)
+      }
+    }
+    counts = countOpenRows()
+  }
+
   /// Frees the slots of rows closed at least `lingerMs` ago; true when any went.
   @discardableResult
   public mutating func expire(nowMs: UInt64) -> Bool {

@@ -38,13 +38,14 @@ public enum ConnectionText {
     if k.enabled == false { return "-" }
     var s = "\(k.idleSeconds)/\(k.intervalSeconds)/\(k.probes)"
     if k.source == .system { s += "*" }
+    if k.source == .inferred { s = "\(k.idleSeconds)~/\(k.intervalSeconds)/\(k.probes)*" }
     if let ut = k.userTimeoutMs, ut > 0 { s += " ut=" + Format.duration(ms: Int64(ut)) }
     return s
   }
 
   /// Legend for the `*` of `settings`.
   public static let settingsLegend =
-    "Settings idle/intvl/probes in s; * = assumed from net.ipv4.tcp_keepalive_* (socket not inspected)"
+    "Settings idle/intvl/probes in s; * = assumed from net.ipv4.tcp_keepalive_* (socket not inspected); ~ = keepidle inferred from the keepalive timer"
 
   /// Time until a dead peer is detected, `never`, `?` (keepalive unknown), or `-` where it does
   /// not apply (LISTEN, TIME_WAIT, handshakes).
@@ -56,7 +57,7 @@ public enum ConnectionText {
 
   /// Risk ids, most severe first, comma-separated; `-` when none.
   public static func risks(_ c: Connection) -> String {
-    c.hasRisks ? c.risks.map(\.id).joined(separator: ",") : "-"
+    c.hasRisks ? c.risks.map(\.id.rawValue).joined(separator: ",") : "-"
   }
 
   /// Replaces control characters (C0, DEL, C1) with `?` so a hostile command name cannot move

@@ -57,8 +57,9 @@ public enum FixAdvisor {
     case "ssh": return .ssh
     case "sshd", "sshd-session": return .sshd
     case "mysqld": return .mysqld
-    case "mariadbd", "mariadb": return .mariadbd
-    case "mysql", "mysqldump": return .mysqlClient
+    // `mariadb` is the command-line client (the server is mariadbd / mysqld).
+    case "mariadbd": return .mariadbd
+    case "mysql", "mysqldump", "mariadb", "mariadb-dump", "mysqladmin", "mariadb-admin": return .mysqlClient
     case "postgres", "postmaster": return .postgres
     case "psql", "pg_dump", "pg_restore": return .libpq
     case "pgbouncer": return .pgbouncer
@@ -91,7 +92,7 @@ public enum FixAdvisor {
       return "MariaDB: tcp_keepalive_time=\(i), tcp_keepalive_interval=\(v), tcp_keepalive_probes=\(n)"
         + " under [mysqld] (10.3.6+), or \(sysctlCommand(r))"
     case .mysqlClient:
-      return "the MySQL client library turns SO_KEEPALIVE on with the system timers: \(sysctlCommand(r))"
+      return "the MySQL / MariaDB client library turns SO_KEEPALIVE on with the system timers: \(sysctlCommand(r))"
     case .postgres:
       return "PostgreSQL: tcp_keepalives_idle = \(i), tcp_keepalives_interval = \(v),"
         + " tcp_keepalives_count = \(n) in postgresql.conf, then SELECT pg_reload_conf()"
@@ -145,7 +146,8 @@ public enum FixAdvisor {
     var parts: [String] = []
     if let command = owner.command, let app = application(command: command) { parts.append(applicationSetting(app, r)) }
     if fromSystem {
-      parts.append(sysctlCommand(r))
+      // Some applications' own advice already is the sysctl line: say it once.
+      if !parts.contains(where: { $0.contains(sysctlCommand(r)) }) { parts.append(sysctlCommand(r)) }
     } else {
       parts.append("\(ownerName(owner)) sets TCP_KEEPIDLE=\(keepidleSeconds) itself: \(setsockoptText(r))")
     }

@@ -17,28 +17,29 @@ public enum JSONReport {
   /// With `workers` > 1 the rows are rendered in blocks of `blockRows` on that many threads and
   /// written in order (same bytes; ~2 blocks per worker in memory at most).
   public static func render(
-    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection], chunkSize: Int = 1 << 20,
-    workers: Int = 1, blockRows: Int = 2048, sink: @escaping (UnsafeRawBufferPointer) -> Void
+    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection],
+    chunkSize: Int = 1 << 20, workers: Int = 1, blockRows: Int = 2048, context: ReportContext? = nil,
+    sink: @escaping (UnsafeRawBufferPointer) -> Void
   ) {
     let w = JSONWriter(chunkSize: chunkSize, sink: sink)
-    writeReport(w, system, status, profile, connections, workers: workers, blockRows: blockRows)
+    writeReport(w, system, status, profile, connections, workers: workers, blockRows: blockRows, context: context)
     w.flush()
   }
 
   static func writeReport(
     _ w: JSONWriter, _ system: SystemInfo, _ status: CollectorStatus, _ profile: MiddleboxProfile, _ connections: [Connection],
-    workers: Int = 1, blockRows: Int = 2048
+    workers: Int = 1, blockRows: Int = 2048, context: ReportContext? = nil
   ) {
     w.beginObject()
     w.key("system")
-    writeSystem(w, system, status, profile)
+    writeSystem(w, system, status, profile, context)
     w.key("connections")
     w.beginArray()
     let block = max(1, blockRows)
     if workers <= 1 || connections.count <= block {
-      for c in connections { writeConnection(w, c) }
+      for c in connections { writeConnection(w, c, context?.flow) }
     } else {
-      writeRowsInParallel(w, connections, workers: workers, blockRows: block)
+      writeRowsInParallel(w, connections, workers: workers, blockRows: block, flow: context?.flow)
     }
     w.endArray()
     w.endObject()
@@ -47,7 +48,9 @@ public enum JSONReport {
 
   /// Rounds of `workers` blocks: each worker renders one block into its own writer, then the
   /// blocks are appended in order. JSON writing is ~25% of `katop --once --json` at 100k rows.
-  static func writeRowsInParallel(_ w: JSONWriter, _ connections: [Connection], workers: Int, blockRows: Int) {
+  static func writeRowsInParallel(
+    _ w: JSONWriter, _ connections: [Connection], workers: Int, blockRows: Int, flow: FlowContext? = nil
+  ) {
     let blocks = (connections.count + blockRows - 1) / blockRows
     let writers = (0..<workers).map { _ in JSONWriter(capacity: blockRows * 900) }
     var first = 0
@@ -59,7 +62,7 @@ public enum JSONReport {
         let writer = writers[k]
         writer.reset(commaDue: b > 0)
         for i in (b * blockRows)..<min(connections.count, (b + 1) * blockRows) {
-          writeConnection(writer, connections[i])
+          writeConnection(writer, connections[i], flow)
         }
         return false
       }
@@ -68,7 +71,7 @@ public enum JSONReport {
     }
   }
 
-  static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ status: CollectorStatus, _ p: MiddleboxProfile) {
+  static func writeSystem(_ w: JSONWriter, _ s: SystemInfo, _ status: CollectorStatus, _ p: MiddleboxProfile, _ context: ReportContext? = nil) {
     w.beginObject()
     w.key("hostname"); w.string(s.hostname)
     w.key("kernel"); w.string(s.kernel)
@@ -79,7 +82,11 @@ public enum JSONReport {
     w.key("name"); w.string(p.name)
     w.key("idleTimeoutSeconds"); w.int(p.idleTimeoutSeconds)
     w.key("summary"); w.string(p.summary)
+    w.key("keepaliveRefreshes"); w.bool(p.keepaliveRefreshes)
+    w.key("detected"); if let d = context?.detection?.detected { w.string(d) } else { w.null() }
+    w.key("detectedFrom"); if let d = context?.detection?.detectedFrom { w.string(d) } else { w.null() }
     w.endObject()
+    writeContextSystem(w, context)
     w.key("keepalive")
     w.beginObject()
     w.key("time"); w.int(s.keepaliveTime)
@@ -107,7 +114,7 @@ public enum JSONReport {
     w.endObject()
   }
 
-  static func writeConnection(_ w: JSONWriter, _ c: Connection) {
+  static func writeConnection(_ w: JSONWriter, _ c: Connection, _ flow: FlowContext? = nil) {
     let r = c.record
     w.beginObject()
     w.key("local"); writeEndpoint(w, r.local)
@@ -120,6 +127,8 @@ public enum JSONReport {
     w.key("count"); w.int(r.timerCount)
     w.endObject()
     w.key("idleMs"); w.int(c.idleMs)
+    w.key("flow"); if let flow { writeFlow(w, c, flow) } else { w.null() }
+    w.key("conntrack"); writeConntrack(w, c, flow)
     w.key("keepalive"); writeKeepalive(w, c.keepalive)
     w.key("owner")
     if let o = c.owner {
@@ -146,7 +155,7 @@ public enum JSONReport {
     w.beginArray()
     for risk in c.risks {
       w.beginObject()
-      w.key("id"); w.string(risk.id)
+      w.key("id"); w.string(risk.id.rawValue)
       w.key("severity"); w.string(risk.severity.name)
       w.key("message"); w.string(risk.message)
       w.key("fix"); w.string(risk.fix)
@@ -186,6 +195,8 @@ public enum JSONReport {
     w.key("totalRetrans"); w.int(i.totalRetrans)
     w.key("bytesAcked"); w.int(i.bytesAcked)
     w.key("bytesReceived"); w.int(i.bytesReceived)
+    w.key("segsOut"); w.int(i.segsOut)
+    w.key("segsIn"); w.int(i.segsIn)
     w.key("notsentBytes"); w.int(i.notsentBytes)
     w.key("sndWnd"); w.int(i.sndWnd)
     w.key("length"); w.int(i.length)

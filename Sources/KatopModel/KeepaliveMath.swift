@@ -74,10 +74,26 @@ public enum KeepaliveMath {
     }
     // idiag_retrans is icsk_probes_out while the keepalive timer is the one reported.
     ka.probesOut = record.timer == .keepalive && !isOrphanedFinWait2(record) ? Int(record.timerCount) : 0
+    if options == nil, let keepidle = inferredKeepidleSeconds(record, probesOut: ka.probesOut, idleMs: idleMs) {
+      ka.idleSeconds = keepidle
+      ka.source = .inferred
+    }
     let idle = idleMs.map { Int64($0) }
     ka.nextProbeInMs = nextProbeInMs(record, ka, idle: idle)
     ka.detectInMs = detectInMs(record, ka, idle: idle, retries2: system.tcpRetries2)
     return ka
+  }
+
+  /// Without the socket's options: while the keepalive timer is pending and no probe is out, it
+  /// was armed for keepidle after the last segment received, so keepidle = keepalive idle + time
+  /// to expiry (to a second). Data received after arming makes this a lower bound.
+  static func inferredKeepidleSeconds(_ r: SocketRecord, probesOut: Int, idleMs: UInt64?) -> Int? {
+    guard r.timer == .keepalive, probesOut == 0, !isOrphanedFinWait2(r), keepaliveApplies(r.state), let idle = idleMs else {
+      return nil
+    }
+    let total = Int64(clamping: idle) + expiresMs(r)
+    guard total >= 1000 else { return nil }  // TCP_KEEPIDLE is at least 1 s
+    return Int((Double(total) / 1000).rounded())
   }
 
   // MARK: keepalive timer

@@ -34,8 +34,8 @@ public enum PrometheusReport {
     out.family("katop_risks", .gauge, "Connections each risk rule fires on, by rule and severity (docs/risks.md).")
     for rule in RiskRules.all {
       for sev in Severity.allCases.reversed() where sev <= rule.severity {
-        let n = s.byRule[Summary.RiskKey(rule: "\(rule.id)", severity: sev)] ?? 0
-        out.sample("katop_risks", ["rule": "\(rule.id)", "severity": sev.name], Double(n))
+        let n = s.byRule[Summary.RiskKey(rule: rule.id.rawValue, severity: sev)] ?? 0
+        out.sample("katop_risks", ["rule": rule.id.rawValue, "severity": sev.name], Double(n))
       }
     }
     out.family(

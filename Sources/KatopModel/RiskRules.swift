@@ -2,13 +2,13 @@
 // the numbers and a concrete fix.
 
 public struct RiskRuleInfo: Hashable, Sendable {
-  public var id: String
+  public var id: RiskRule
   /// The highest severity the rule can raise.
   public var severity: Severity
   public var title: String
   /// When it fires, in words (docs / help screen).
   public var threshold: String
-  public init(id: String, severity: Severity, title: String, threshold: String) {
+  public init(id: RiskRule, severity: Severity, title: String, threshold: String) {
     self.id = id
     self.severity = severity
     self.title = title
@@ -17,12 +17,13 @@ public struct RiskRuleInfo: Hashable, Sendable {
 }
 
 public enum RiskRules {
-  public static let noKeepalive = "no-keepalive"
-  public static let keepaliveTooSlow = "keepalive-too-slow"
-  public static let probesUnanswered = "probes-unanswered"
-  public static let retransmitting = "retransmitting"
-  public static let zeroWindow = "zero-window"
-  public static let closeWait = "close-wait"
+  // Short names for the ids (RiskRule), as the rules and tests have always written them.
+  public static let noKeepalive = RiskRule.noKeepalive
+  public static let keepaliveTooSlow = RiskRule.keepaliveTooSlow
+  public static let probesUnanswered = RiskRule.probesUnanswered
+  public static let retransmitting = RiskRule.retransmitting
+  public static let zeroWindow = RiskRule.zeroWindow
+  public static let closeWait = RiskRule.closeWait
 
   /// Retransmission count from which `retransmitting` fires / turns critical.
   public static let retransmitWarningCount = 2
@@ -49,9 +50,13 @@ public enum RiskRules {
     RiskRuleInfo(
       id: closeWait, severity: .warning, title: "peer closed, local application did not",
       threshold: "state CLOSE_WAIT (warning)"),
+    RiskRuleInfo(
+      id: .conntrackExpiresFirst, severity: .critical, title: "this host's conntrack forgets the flow before keepalive refreshes it",
+      threshold: "ESTABLISHED with a conntrack entry, not kept alive: keepalive on but its next probe arrives after the entry expires (warning; critical with under 10% of the entry's timeout left)"),
   ]
 
-  public static func info(id: String) -> RiskRuleInfo? { all.first { $0.id == id } }
+  public static func info(id: RiskRule) -> RiskRuleInfo? { all.first { $0.id == id } }
+  public static func info(id: String) -> RiskRuleInfo? { RiskRule(rawValue: id).flatMap { info(id: $0) } }
 
   /// Every rule that fires for `c`, most severe first (ties keep the order of `all`).
   public static func evaluate(_ c: Connection, profile: MiddleboxProfile, system: SystemInfo? = nil) -> [Risk] {
@@ -103,7 +108,10 @@ public enum RiskRules {
   }
 
   static func checkNoKeepalive(_ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?) -> Risk? {
-    guard c.record.state == .established, c.keepalive.enabled == false, let idle = c.idleMs else { return nil }
+    // Flow idle: the middlebox also sees the segments we send (min of the three last_* times).
+    guard c.record.state == .established, c.keepalive.enabled == false, let idle = FlowBudget.kernelFlowIdleMs(c.record) else {
+      return nil
+    }
     let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     guard idle * 2 >= timeoutMs else { return nil }
     return Risk(
@@ -115,23 +123,31 @@ public enum RiskRules {
     _ c: Connection, _ p: MiddleboxProfile, _ profileIndex: UInt8?, _ systemKeepaliveTime: Int?
   ) -> Risk? {
     let ka = c.keepalive
-    guard c.record.state == .established, ka.enabled == true, ka.idleSeconds >= p.idleTimeoutSeconds else {
+    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
+    // The first probe must arrive before the box forgets: keepidle + timer-wheel lateness + RTT.
+    guard c.record.state == .established, ka.enabled == true,
+      FlowBudget.keepaliveArrivalMs(keepidleSeconds: ka.idleSeconds, rttUs: c.record.info?.rttUs, hz: nil) >= Int64(timeoutMs)
+    else {
       return nil
     }
-    let timeoutMs = UInt64(max(p.idleTimeoutSeconds, 0)) * 1000
     let idlePastTimeout = c.idleMs.flatMap { $0 >= timeoutMs ? $0 : nil }
     let fixFromSystem = ka.source == .system || ka.idleSeconds == systemKeepaliveTime
     return Risk(
       id: keepaliveTooSlow, severity: idlePastTimeout == nil ? .warning : .critical,
       text: .keepaliveTooSlow(
-        owner: c.owner, keepidleSeconds: ka.idleSeconds, systemDefault: ka.source == .system, idleMs: idlePastTimeout,
+        owner: c.owner, keepidleSeconds: ka.idleSeconds,
+        systemDefault: ka.source == .system || (ka.source == .inferred && ka.idleSeconds == systemKeepaliveTime), idleMs: idlePastTimeout,
         profile: p, profileIndex: profileIndex, fixFromSystem: fixFromSystem))
   }
 
   static func checkProbesUnanswered(_ c: Connection) -> Risk? {
     let ka = c.keepalive
     guard ka.probesOut > 0 else { return nil }
-    let severity: Severity = ka.probesOut >= ka.probes - 1 ? .critical : .warning
+    // Critical when the next keepalive run gives up: the last probe is out, or (TCP_USER_TIMEOUT)
+    // the idle time at that run reaches the user timeout (tcp_keepalive_timer's abort test).
+    let nextRunIdleMs = c.idleMs.map { Int64(clamping: $0) + (c.record.timer == .keepalive ? KeepaliveMath.expiresMs(c.record) : 0) }
+    let userTimeoutAborts = (ka.userTimeoutMs ?? 0) > 0 && nextRunIdleMs.map { $0 >= Int64(ka.userTimeoutMs ?? 0) } == true
+    let severity: Severity = ka.probesOut >= ka.probes - 1 || userTimeoutAborts ? .critical : .warning
     return Risk(
       id: probesUnanswered, severity: severity,
       text: .probesUnanswered(

@@ -44,7 +44,7 @@ public struct Summary: Sendable {
     let timeoutMs = Int64(profile.idleTimeoutSeconds) * 1000
     for c in connections {
       if let i = TCPState.allCases.firstIndex(of: c.record.state) { states[i] += 1 }
-      for risk in c.risks { rules[RiskKey(rule: "\(risk.id)", severity: risk.severity), default: 0] += 1 }
+      for risk in c.risks { rules[RiskKey(rule: risk.id.rawValue, severity: risk.severity), default: 0] += 1 }
       owners[c.owner?.command ?? "-", default: 0] += 1
       if c.record.state != .listen {
         ports[String(c.record.remote.port), default: 0] += 1

@@ -21,7 +21,10 @@ public enum TableReport {
   }
 
   /// Header lines: host, kernel, sysctls, counters, profile, counts, notes.
-  public static func header(system s: SystemInfo, status: CollectorStatus = CollectorStatus(), profile p: MiddleboxProfile, connections: [Connection]) -> [String] {
+  public static func header(
+    system s: SystemInfo, status: CollectorStatus = CollectorStatus(), profile p: MiddleboxProfile, connections: [Connection],
+    detectedFrom: String? = nil
+  ) -> [String] {
     var lines: [String] = []
     let host = s.hostname.isEmpty ? "?" : ConnectionText.printable(s.hostname)
     let kernel = s.kernel.isEmpty ? "?" : ConnectionText.printable(s.kernel)
@@ -32,7 +35,7 @@ public enum TableReport {
     if let n = s.keepaliveProbesSent { sys += " | probes sent \(n)" }
     if let n = s.abortOnTimeout { sys += " | aborts on timeout \(n)" }
     lines.append(sys)
-    lines.append("profile: \(p.name), idle timeout \(p.idleTimeoutSeconds)s (\(p.summary))")
+    lines.append("profile: \(p.name), idle timeout \(p.idleTimeoutSeconds)s (\(p.summary))" + (detectedFrom.map { " - auto: \($0)" } ?? ""))
 
     let n = ConnectionCounts(connections)
     lines.append(
@@ -46,18 +49,25 @@ public enum TableReport {
   }
 
   public static func render(
-    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection], width: Int? = nil
+    system: SystemInfo, status: CollectorStatus = CollectorStatus(), profile: MiddleboxProfile, connections: [Connection],
+    width: Int? = nil, flow: FlowContext? = nil, detectedFrom: String? = nil
   ) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(512 + connections.count * 160)
     func emit(_ line: String) {
       appendLine(&out, line, width: width)
     }
-    for line in header(system: system, status: status, profile: profile, connections: connections) { emit(line) }
+    for line in header(system: system, status: status, profile: profile, connections: connections, detectedFrom: detectedFrom) { emit(line) }
     emit(ConnectionText.settingsLegend)
     emit("")
 
-    // One pass for cells and widths.
+    // One pass for cells and widths; with a flow context, "Cut in" comes before "Risk".
+    let titles = flow == nil ? Self.titles : Self.titles.dropLast() + [FlowText.cutInTitle, "Risk"]
+    let rightAligned = flow == nil ? Self.rightAligned : Self.rightAligned.union([9])
+    func cell(_ i: Int, _ c: Connection) -> String {
+      guard let flow, i >= 9 else { return Self.cell(i, c) }
+      return i == 9 ? FlowText.cutIn(FlowBudget.verdict(c, context: flow)) : Self.cell(i, c)
+    }
     let columnCount = titles.count
     var widths = titles.map(displayWidth)
     var cells: [String] = []

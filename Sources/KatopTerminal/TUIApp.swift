@@ -20,6 +20,8 @@ public struct TUIConfig {
   public var request: CollectRequest
   /// --readonly: no set-keepalive / kill / undo keys (docs/actions.md).
   public var readonly = false
+  /// Path budgets for the Cut in column, the detail ladder and per-flow risks (nil: one profile).
+  public var flow: FlowContext? = nil
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(),
@@ -68,6 +70,7 @@ public final class TUIApp {
     var state = AppState(
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
+    state.flow = config.flow
     state.actions.readonly = config.readonly || act == nil
     let controller = RefreshController(
       state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),

@@ -67,6 +67,9 @@ public struct AppState: Sendable {
   public var filter: ConnectionFilter
   public var sort: SortOrder
   public var profile: MiddleboxProfile
+  /// Path budgets and what was watched of each flow (FlowActivity, fed every refresh): the Cut in
+  /// column, the detail ladder and per-flow risks. nil: risks judged against `profile` alone.
+  public var flow: FlowContext?
   public var intervalMs: Int
   public var paused = false
   /// Request fields other than ports (owners, socket options ...), from the command line.
@@ -184,6 +187,12 @@ public struct AppState: Sendable {
   ) {
     beginApply(now: now)
     store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
+    if var f = flow {
+      f.profile = profile
+      f.activity?.observe(snapshot.sockets, nowMs: now, partial: coverage != .complete)
+      store.applyFlow(f)
+      flow = f
+    }
     endApply()
   }
 
@@ -202,6 +211,11 @@ public struct AppState: Sendable {
     profile = new
     rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
     store.setProfile(new)
+    if var f = flow {
+      f.profile = new
+      store.applyFlow(f)
+      flow = f
+    }
     rebuildRows()
   }
 

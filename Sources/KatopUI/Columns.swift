@@ -2,10 +2,10 @@
 import KatopModel
 
 enum Column: CaseIterable {
-  case local, remote, state, owner, idle, keepalive, timer, settings, detect, risk
+  case local, remote, state, owner, idle, keepalive, timer, settings, detect, cutIn, risk
 
   /// The sort column's title (one source for the table header and the sort menu).
-  var title: String { sortColumn?.title ?? "Settings" }
+  var title: String { self == .cutIn ? FlowText.cutInTitle : sortColumn?.title ?? "Settings" }
 
   var sortColumn: SortColumn? {
     switch self {
@@ -16,7 +16,7 @@ enum Column: CaseIterable {
     case .idle: return .idle
     case .keepalive: return .keepalive
     case .timer: return .timer
-    case .settings: return nil
+    case .settings, .cutIn: return nil
     case .detect: return .detect
     case .risk: return .risk
     }
@@ -31,21 +31,29 @@ enum Column: CaseIterable {
     case .keepalive: return 3
     case .timer: return 12
     case .settings: return 10
-    case .detect: return 7
+    case .detect, .cutIn: return 7
     case .local, .remote, .risk: return 0
     }
   }
 
-  var rightAligned: Bool { self == .idle || self == .detect }
+  var rightAligned: Bool { self == .idle || self == .detect || self == .cutIn }
 
   /// Columns always shown, and the optional ones in the order they are added when there is room.
   static let required: [Column] = [.local, .remote, .state, .idle, .keepalive, .risk]
-  static let optionalByPriority: [Column] = [.owner, .detect, .timer, .settings]
+  static let optionalByPriority: [Column] = [.owner, .cutIn, .detect, .timer, .settings]
 
   // MARK: cell text
 
+  /// The cell text; `flow` gives the Cut in column its verdict (`-` without one).
+  func text(_ c: Connection, flow: FlowContext?) -> String {
+    guard self == .cutIn else { return text(c) }
+    return flow.map { FlowText.cutIn(FlowBudget.verdict(c, context: $0)) } ?? "-"
+  }
+
   func text(_ c: Connection) -> String {
     switch self {
+    case .cutIn: return "-"
+
     case .local: return Format.endpoint(c.record.local)
     case .remote: return Format.endpoint(c.record.remote)
     case .state: return Column.shortState(c.record.state)
@@ -60,7 +68,7 @@ enum Column: CaseIterable {
       // Most severe first; `risks` evaluates the rules on each read, so read it once.
       let risks = c.risks
       guard let worst = risks.first else { return "" }
-      return worst.id + (risks.count > 1 ? " +\(risks.count - 1)" : "")
+      return worst.id.rawValue + (risks.count > 1 ? " +\(risks.count - 1)" : "")
     }
   }
 
@@ -117,7 +125,8 @@ struct ColumnLayout {
   static let addressMin = 9
   static let riskMin = 12  // "no-keepalive" whole; longer ids get an ellipsis
 
-  init<Rows: Sequence<TableRow>>(width: Int, visible: Rows) {
+  /// `cutIn`: offer the Cut in column (only with path budgets, AppState.flow).
+  init<Rows: Sequence<TableRow>>(width: Int, visible: Rows, cutIn: Bool = false) {
     var local = Column.local.title.count + 1, remote = Column.remote.title.count + 1
     for row in visible {
       local = max(local, Column.local.text(row.connection).count)
@@ -134,7 +143,7 @@ struct ColumnLayout {
       used -= 1
     }
     var chosen: Set<Column> = Set(Column.required)
-    for col in Column.optionalByPriority where used + col.fixedWidth + 1 <= width {
+    for col in Column.optionalByPriority where (cutIn || col != .cutIn) && used + col.fixedWidth + 1 <= width {
       chosen.insert(col)
       used += col.fixedWidth + 1
     }

@@ -12,7 +12,8 @@ extension Renderer {
     let count: Int
     switch state.mode {
     case .help: count = helpLines(width: width, readonly: state.readonly).count
-    case .detail: count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection).count } ?? 0
+    case .detail:
+      count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection, flow: state.flow).count } ?? 0
     default: return 0
     }
     return max(0, count - max(1, area))
@@ -41,7 +42,7 @@ extension Renderer {
       renderPage(title: "No connection selected (Esc: back)", lines: [], scroll: 0, into: &screen, top: top, bottom: bottom)
       return
     }
-    let lines = detailLines(row, width: screen.width, inspection: state.inspection)
+    let lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow)
     renderPage(title: "Connection details (Esc: back)", lines: lines, scroll: state.pageScroll, into: &screen, top: top, bottom: bottom)
   }
 
@@ -61,7 +62,7 @@ extension Renderer {
     }
   }
 
-  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil) -> [Segments] {
+  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil, flow: FlowContext? = nil) -> [Segments] {
     let c = row.connection, r = c.record, k = c.keepalive
     var out: [Segments] = []
     func field(_ label: String, _ value: String, _ role: Role = .detailValue) {
@@ -100,7 +101,7 @@ extension Renderer {
     if risks.isEmpty { out.append([("  none", .detailValue)]) }
     for risk in risks {
       let role = Column.severityRole(risk.severity) ?? .detailValue
-      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id, .detailValue)])
+      out.append([("  " + risk.severity.name.uppercased(), role), ("  " + risk.id.rawValue, .detailValue)])
       for line in Fit.wrap(risk.message, width: max(10, width - 6)) { out.append([("    " + line, .detailValue)]) }
       for (i, line) in Fit.wrap("fix: " + risk.fix, width: max(10, width - 6)).enumerated() {
         out.append([(i == 0 ? "    " : "         ", .detailLabel), (line, .status)])
@@ -113,6 +114,7 @@ extension Renderer {
     case .socket: origin = "read from the socket"
     case .system: origin = "assumed from sysctls: run as root to read the socket"
     case .timer: origin = "off per the kernel's timers; socket not read, * = sysctls"
+    case .inferred: origin = "keepidle inferred from the keepalive timer; * = sysctls"
     }
     section("Keepalive (" + origin + ")")
     switch k.enabled {
@@ -139,6 +141,11 @@ extension Renderer {
     let maths = "\(k.idleSeconds)s + \(k.probes) x \(k.intervalSeconds)s = \(total)s (\(Format.duration(seconds: total))) after the last segment received"
     field("dead peer after", k.enabled == false ? "never by keepalive (would be \(maths))" : maths)
     field("detected in", k.detectInMs.map { Format.duration(ms: $0) + " from now" } ?? "never")
+    if let flow {
+      let verdict = FlowBudget.verdict(c, context: flow)
+      section("Flow: cut in " + FlowText.cutIn(verdict))
+      for rung in FlowText.ladder(c, verdict) { field(rung.label, rung.value) }
+    }
 
     guard let info = r.info else {
       section("tcp_info: not available")

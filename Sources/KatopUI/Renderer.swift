@@ -204,7 +204,7 @@ public struct Renderer {
     let start = min(max(0, state.scroll), max(0, state.rows.count - 1))
     let end = min(state.rows.count, start + bodyRows)
     let visible = state.rows[start..<max(start, end)]
-    let layout = ColumnLayout(width: w, visible: visible)
+    let layout = ColumnLayout(width: w, visible: visible, cutIn: state.flow != nil)
 
     screen.fill(top, 0, count: w, " ", .tableHeader)
     var col = 0
@@ -224,11 +224,13 @@ public struct Renderer {
     }
     for (offset, row) in visible.enumerated() {
       let index = start + offset
-      renderRow(row, selected: index == state.selectedIndex, layout: layout, row: top + 1 + offset, into: &screen)
+      renderRow(row, selected: index == state.selectedIndex, layout: layout, row: top + 1 + offset, flow: state.flow, into: &screen)
     }
   }
 
-  func renderRow(_ row: TableRow, selected: Bool, layout: ColumnLayout, row y: Int, into screen: inout ScreenBuffer) {
+  func renderRow(
+    _ row: TableRow, selected: Bool, layout: ColumnLayout, row y: Int, flow: FlowContext? = nil, into screen: inout ScreenBuffer
+  ) {
     let c = row.connection
     let uniform: Role? =
       selected ? .selected : (row.status == .closed ? .closedRow : (row.status == .new ? .newRow : nil))
@@ -236,7 +238,7 @@ public struct Renderer {
     let severityRole = Column.severityRole(c.worstSeverity)
     var col = 0
     for (column, width) in layout.columns {
-      let text = Fit.pad(column.text(c), width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
+      let text = Fit.pad(column.text(c, flow: flow), width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
       var role = uniform ?? .row
       if uniform == nil {
         switch column {

@@ -22,7 +22,7 @@ struct ActionOptions: ParsableArguments {
   var risky = false
 
   @Option(name: .long, help: ArgumentHelp("Connections with this risk id, e.g. no-keepalive (repeatable).", valueName: "id"), transform: parseRiskID)
-  var risk: [String] = []
+  var risk: [RiskRule] = []
 
   @Option(name: .long, help: ArgumentHelp("Connections whose remote address is in this network, e.g. 192.0.2.0/24 (repeatable).", valueName: "cidr"), transform: parseCIDR)
   var remote: [CIDR] = []
@@ -79,12 +79,12 @@ func parsePid(_ text: String) throws -> Int32 {
   return v
 }
 
-func parseRiskID(_ text: String) throws -> String {
-  let ids = RiskRules.all.map(\.id)
-  guard ids.contains(text) else {
+func parseRiskID(_ text: String) throws -> RiskRule {
+  guard let rule = RiskRule(rawValue: text) else {
+    let ids = RiskRule.allCases.map(\.rawValue)
     throw ValidationError("unknown risk id '\(text)' (one of: \(ids.joined(separator: ", ")))")
   }
-  return text
+  return rule
 }
 
 func parseCIDR(_ text: String) throws -> CIDR {

@@ -23,7 +23,7 @@ struct ConfigFile {
   /// The keys katop knows (a new setting is one more entry here and one case in
   /// Katop.applyConfig).
   static let keys = [
-    "profile", "idle-timeout", "sort", "reverse", "theme", "interval", "source", "owners", "color", "ascii",
+    "profile", "idle-timeout", "sort", "reverse", "theme", "interval", "source", "owners", "color", "ascii", "readonly", "path",
   ]
 
   var entries: [String: ConfigEntry] = [:]

@@ -43,7 +43,8 @@ struct ExportCommand: ParsableCommand {
     let target = textfile + "/" + name + ".prom"
     var written = 0
     while true {
-      let (system, status, rows) = try settings.collectRows()
+      let one = try settings.collectRows()
+      let (system, status, rows) = (one.system, one.status, one.rows)
       let profile = settings.chosenProfile
       let text = PrometheusReport.render(
         summary: Summary(rows, profile: profile, top: settings.output.top), system: system, status: status, profile: profile,

@@ -1,4 +1,5 @@
 // Applying the config file to the parsed command line (flags win) and `--print-config`.
+import Foundation
 import KatopModel
 
 extension Katop {
@@ -13,7 +14,7 @@ extension Katop {
     let profileFlag = profile != nil || idleTimeout != nil
     var profileEntry: ConfigEntry?, timeoutEntry: ConfigEntry?
     if !profileFlag {
-      if let (p, e) = try config.value("profile", parseProfile) { profile = p; profileEntry = e }
+      if let (p, e) = try config.value("profile", parseProfileChoice) { profile = p; profileEntry = e }
       if let (t, e) = try config.value("idle-timeout", parseIdleTimeout) { idleTimeout = t; timeoutEntry = e }
     }
     from("profile", flag: profileFlag, profileEntry)
@@ -55,6 +56,18 @@ extension Katop {
     entry = nil
     if !ascii, let (v, e) = try config.value("ascii", ConfigFile.parseBool) { ascii = v; entry = e }
     from("ascii", flag: ascii && entry == nil, entry)
+
+    entry = nil
+    if !readonly, let (v, e) = try config.value("readonly", ConfigFile.parseBool) { readonly = v; entry = e }
+    from("readonly", flag: readonly && entry == nil, entry)
+
+    // `path = 198.51.100.0/24=20, 10.0.0.0/8=aws`: the --path rules, when none is on the command line.
+    entry = nil
+    let pathFlag = !path.isEmpty
+    if !pathFlag, let (v, e) = try config.value("path", { text in
+      try text.split(separator: ",").map { try parsePathRule($0.trimmingCharacters(in: .whitespaces)) }
+    }) { path = v; entry = e }
+    from("path", flag: pathFlag, entry)
     return origins
   }
 
@@ -76,6 +89,8 @@ extension Katop {
       ("owners", "\(!noOwners)"),
       ("color", "\(!noColor)"),
       ("ascii", ascii ? "true" : "auto"),
+      ("readonly", "\(readonly)"),
+      ("path", path.isEmpty ? "(none)" : path.map(\.text).joined(separator: ", ")),
     ]
     let width = rows.map { $0.0.count + 3 + $0.1.count }.max() ?? 0
     var text = ""

@@ -44,8 +44,24 @@ struct Katop: ParsableCommand {
   @Flag(help: "Only connections with at least one risk.")
   var risky = false
 
-  @Option(help: ArgumentHelp("Middlebox profile: aws (default), azure, gcp-nat, gcp-vpc, cgnat, conntrack.", valueName: "name"), transform: parseProfile)
-  var profile: MiddleboxProfile?
+  @Option(
+    help: ArgumentHelp(
+      "Middlebox profile for remote addresses no --path names: auto (default: the cloud from DMI, else aws), "
+        + MiddleboxProfile.all.map(\.name).joined(separator: ", ") + ".", valueName: "name"),
+    transform: parseProfileChoice)
+  var profile: ProfileChoice?
+
+  @Option(
+    name: .customLong("path"),
+    help: ArgumentHelp("Budget for remote addresses in CIDR: a profile name or seconds, e.g. 198.51.100.0/24=20 (repeatable; longest prefix wins).", valueName: "cidr=profile|seconds"),
+    transform: parsePathRule)
+  var path: [PathRule] = []
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("With --once: sample twice this many seconds apart, so segments only watching shows (a peer's keepalive probes) count.", valueName: "seconds"),
+    transform: parseObserve)
+  var observe: Int?
 
   @Option(name: .customLong("idle-timeout"), parsing: .unconditional, help: ArgumentHelp("Middlebox idle timeout in seconds (overrides --profile).", valueName: "seconds"), transform: parseIdleTimeout)
   var idleTimeout: Int?
@@ -85,6 +101,9 @@ struct Katop: ParsableCommand {
   mutating func validate() throws {
     try output.validate(once: once, json: json)
     if json && !once && !output.summary { throw ValidationError("--json needs --once") }
+    if observe != nil && !once && !output.summary && !output.check {
+      throw ValidationError("--observe needs --once (the TUI watches every refresh)")
+    }
   }
 
   var ports: [UInt16] {
@@ -92,10 +111,7 @@ struct Katop: ParsableCommand {
     return port.joined().filter { seen.insert($0).inserted }
   }
 
-  var chosenProfile: MiddleboxProfile {
-    if let s = idleTimeout { return .custom(seconds: s) }
-    return profile ?? .aws
-  }
+  var chosenProfile: MiddleboxProfile { profileResolution.profile }
 
   var request: CollectRequest {
     var mask: UInt32 = 0xFFFF_FFFF
@@ -135,28 +151,51 @@ struct Katop: ParsableCommand {
     }
   }
 
-  /// One snapshot, analysed, filtered and sorted; only the system info kept from the raw records.
-  func collectRows() throws -> (system: SystemInfo, status: CollectorStatus, rows: [Connection]) {
-    try OneSnapshot.rows(request: request, source: source, profile: chosenProfile, filter: filter, sort: sortOrder)
+  /// One snapshot, analysed against each flow's budget, filtered and sorted; only the system
+  /// info is kept from the raw records (they are freed before sorting and writing: peak RSS,
+  /// docs/performance.md).
+  func collectRows() throws -> OneSnapshot {
+    let collector = Collector(source: source)
+    collector.keepsCaches = false
+    collector.splitsDump = true
+    var activity = try observeBeforeCollecting(collector)
+    var snapshot = try collector.collect(request)
+    activity?.observe(snapshot.sockets, nowMs: Clocks.monotonicMs())
+    let resolution = profileResolution
+    let context = reportContext(resolution, activity: activity)
+    var rows = Analyzer.analyze(snapshot, profile: resolution.profile, workers: Parallel.workerCount)
+    Analyzer.reevaluate(&rows, context: context.flow, system: snapshot.system)
+    let system = snapshot.system
+    let status = snapshot.status
+    snapshot = Snapshot(system: system, sockets: [])
+    let filter = self.filter
+    if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
+    sortOrder.sort(&rows)
+    return OneSnapshot(system: system, status: status, rows: rows, context: context)
   }
 
   func runOnce() throws {
-    let (system, status, rows) = try collectRows()
-    let profile = chosenProfile
+    let one = try collectRows()
     switch output.format ?? (json ? .json : .table) {
     case .json:
       // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).
       var failure: Error?
-      JSONReport.render(system: system, status: status, profile: profile, connections: rows, workers: Parallel.workerCount) { chunk in
+      JSONReport.render(
+        system: one.system, status: one.status, profile: one.profile, connections: one.rows, workers: Parallel.workerCount,
+        context: one.context
+      ) { chunk in
         if failure == nil {
           do { try StandardOutput.write(chunk) } catch { failure = error }
         }
       }
       if let failure { throw failure }
     case .table:
-      try StandardOutput.write(TableReport.render(system: system, status: status, profile: profile, connections: rows))
+      try StandardOutput.write(
+        TableReport.render(
+          system: one.system, status: one.status, profile: one.profile, connections: one.rows, flow: one.context.flow,
+          detectedFrom: one.context.detection?.detectedFrom))
     case .prometheus, .openmetrics:
-      try runMetrics(system: system, status: status, rows: rows)
+      try runMetrics(one)
     }
   }
 }

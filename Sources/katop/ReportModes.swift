@@ -4,25 +4,15 @@ import Foundation
 import KatopModel
 import SockDiag
 
-enum OneSnapshot {
-  /// Collects, analyses, filters and sorts one snapshot; only the system info is kept from the raw
-  /// records (they are freed before sorting and writing: peak RSS, docs/performance.md).
-  static func rows(
-    request: CollectRequest, source: SocketSource?, profile: MiddleboxProfile, filter: ConnectionFilter,
-    sort: KatopModel.SortOrder?
-  ) throws -> (system: SystemInfo, status: CollectorStatus, rows: [Connection]) {
-    let collector = Collector(source: source)
-    collector.keepsCaches = false
-    collector.splitsDump = true
-    var snapshot = try collector.collect(request)
-    var rows = Analyzer.analyze(snapshot, profile: profile, workers: Parallel.workerCount)
-    let system = snapshot.system
-    let status = snapshot.status
-    snapshot = Snapshot(system: system, sockets: [])
-    if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
-    sort?.sort(&rows)
-    return (system, status, rows)
-  }
+/// One collected, analysed, filtered and sorted snapshot (`Katop.collectRows`).
+struct OneSnapshot {
+  var system: SystemInfo
+  var status: CollectorStatus
+  var rows: [Connection]
+  /// The flow budgets the rows were judged against, the detected cloud, the namespace.
+  var context: ReportContext
+  /// The profile for remote addresses no --path rule names.
+  var profile: MiddleboxProfile { context.flow.profile }
 }
 
 extension Katop {
@@ -31,8 +21,7 @@ extension Katop {
   func runCheck() throws {
     let summary: Summary
     do {
-      let (_, _, rows) = try collectRows()
-      summary = Summary(rows, profile: chosenProfile, top: output.top)
+      summary = Summary(try collectRows().rows, profile: chosenProfile, top: output.top)
     } catch {
       try StandardOutput.write(CheckReport.unknownLine(Katop.firstLine("\(error)")))
       Foundation.exit(CheckStatus.unknown.rawValue)
@@ -43,8 +32,9 @@ extension Katop {
   }
 
   func runSummary() throws {
-    let (system, status, rows) = try collectRows()
-    let summary = Summary(rows, profile: chosenProfile, top: output.top)
+    let one = try collectRows()
+    let (system, status) = (one.system, one.status)
+    let summary = Summary(one.rows, profile: chosenProfile, top: output.top)
     if json {
       try StandardOutput.write(SummaryReport.json(summary, system: system, status: status, profile: chosenProfile))
     } else {
@@ -52,8 +42,9 @@ extension Katop {
     }
   }
 
-  func runMetrics(system: SystemInfo, status: CollectorStatus, rows: [Connection]) throws {
-    let summary = Summary(rows, profile: chosenProfile, top: output.top)
+  func runMetrics(_ one: OneSnapshot) throws {
+    let (system, status) = (one.system, one.status)
+    let summary = Summary(one.rows, profile: chosenProfile, top: output.top)
     let format: MetricsFormat = output.format == .openmetrics ? .openmetrics : .prometheus
     try StandardOutput.write(
       PrometheusReport.render(summary: summary, system: system, status: status, profile: chosenProfile, version: Katop.version, format: format))

@@ -68,7 +68,9 @@ final class NonRootTests: XCTestCase {
         XCTAssertTrue(c["owner"] is NSNull, "root's socket must not show an owner to nobody: \(c)")
         // Not read: assumed from the sysctls, or (keepalive off per the kernel's timers) "timer".
         let connected = c["state"] as? String != "LISTEN"
-        let expected = keepalive["enabled"] as? Bool == false && connected ? "timer" : "system"
+        var expected = keepalive["enabled"] as? Bool == false && connected ? "timer" : "system"
+        // The 45/7/3 socket's keepidle is inferred from its pending keepalive timer.
+        if local == Int(ka.localPort) { expected = "inferred" }
         XCTAssertEqual(keepalive["source"] as? String, expected, "root's socket cannot be inspected: \(c)")
       } else if let owner = c["owner"] as? [String: Any] {
         // nobody's own process: its sockets may be inspected (pidfd_getfd on the same user).
@@ -79,6 +81,8 @@ final class NonRootTests: XCTestCase {
         // The kernel still reports the socket's own idle time through the timer; the interval
         // and count come from the sysctls.
         XCTAssertEqual(keepalive["enabled"] as? Bool, true)
+        XCTAssertEqual(keepalive["idleSeconds"] as? Int, 45, "keepalive idle + timer expiry: \(keepalive)")
+        XCTAssertEqual(keepalive["intervalSeconds"] as? Int, (doc["system"] as? [String: Any]).flatMap { ($0["keepalive"] as? [String: Any])?["intvl"] as? Int })
       }
     }
     XCTAssertEqual(rootRows, 5, "listener + 2 clients + 2 accepted: \(conns.count) rows")

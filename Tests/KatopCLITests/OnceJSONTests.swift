@@ -4,7 +4,8 @@ import XCTest
 
 final class OnceJSONTests: XCTestCase {
   /// Two idle connections on one port, one with keepalive 45/7/3; after 3 s,
-  /// `katop --once --json --port P --idle-timeout 2` must tell them apart.
+  /// `katop --once --json --port P --path 127.0.0.0/8=2` (loopback crosses no middlebox unless a
+  /// path rule names it) must tell them apart.
   func testKeepaliveAndNoKeepaliveConnections() throws {
     try Binaries.require(Binaries.katop)
     let pair = try LoopbackPair()
@@ -12,7 +13,7 @@ final class OnceJSONTests: XCTestCase {
     let plain = try pair.connectClient()
     Thread.sleep(forTimeInterval: 3.2)
 
-    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)", "--idle-timeout", "2"])
+    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)", "--path", "127.0.0.0/8=2"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let doc = try jsonObject(r.stdout)
     XCTAssertNotNil(doc["system"] as? [String: Any])

@@ -40,7 +40,7 @@ final class TUITests: XCTestCase {
     let p = try FixtureProcess(["--port", "0", "--connections", "2"])
     defer { p.stop() }
     Thread.sleep(forTimeInterval: 1.5)
-    let t = try TmuxSession(width: 80, height: 24, command: "\(Binaries.katop) --idle-timeout 1 --risky --port \(p.port)")
+    let t = try TmuxSession(width: 80, height: 24, command: "\(Binaries.katop) --path 127.0.0.0/8=1 --risky --port \(p.port)")
     defer { t.kill() }
     let table = try t.waitFor("risky rows") { $0.contains("no-keepalive") }
     let lines = table.split(separator: "\n", omittingEmptySubsequences: false)

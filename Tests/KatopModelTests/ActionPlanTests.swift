@@ -51,7 +51,7 @@ final class ActionPlanTests: XCTestCase {
     XCTAssertEqual(selected(ActionSelection(commands: ["php-fpm"]), .setKeepalive), [10, 20])
     XCTAssertEqual(selected(ActionSelection(idleOverMs: 3_600_000), .kill), [20, 40])
     XCTAssertEqual(selected(ActionSelection(idleOverMs: 5_000_000), .kill), [])
-    XCTAssertEqual(selected(ActionSelection(riskIDs: ["no-keepalive"]), .kill), [20, 40])
+    XCTAssertEqual(selected(ActionSelection(riskIDs: [.noKeepalive]), .kill), [20, 40])
     XCTAssertEqual(selected(ActionSelection(remotes: [CIDR("10.0.0.0/8")!]), .kill), [])
     XCTAssertEqual(selected(ActionSelection(filter: ConnectionFilter(ports: [5432])), .kill), [10, 20, 40])
     XCTAssertFalse(ActionSelection(pids: [1]).selectsEverything)

@@ -104,6 +104,7 @@ final class CompactConnectionTests: XCTestCase {
         line(Owner?.self), line(Risk.self), line(SocketOptions.self), line(StoredConnection.self),
         line(TrafficCounters.self),
       ].joined(separator: ", "))
+    // +8 bytes since tcp_info's segs_in / segs_out are kept (flow activity, issue 10).
     XCTAssertLessThanOrEqual(MemoryLayout<Connection>.stride, 264)
     XCTAssertLessThanOrEqual(MemoryLayout<SocketRecord>.stride, 160)
     XCTAssertLessThanOrEqual(MemoryLayout<KeepaliveState>.stride, 48)

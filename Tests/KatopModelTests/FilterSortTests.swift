@@ -11,7 +11,7 @@ final class FilterSortTests: XCTestCase {
         Fixture.record(state: .listen, idleMs: nil, inode: 3, cookie: 30,
                        local: Endpoint(address: .v4(0, 0, 0, 0), port: 22), remote: Endpoint(address: .v4(0, 0, 0, 0), port: 0))),
       Fixture.connection(Fixture.record(idleMs: 200_000, inode: 4, cookie: 40)),  // no-keepalive warning
-      Fixture.connection(Fixture.record(timer: .keepalive, expiresMs: 1000, idleMs: 1000, inode: 5, cookie: 5)),
+      Fixture.connection(Fixture.record(timer: .keepalive, expiresMs: 7_199_000, idleMs: 1000, inode: 5, cookie: 5)),
     ]
   }
 

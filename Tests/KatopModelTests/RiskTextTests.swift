@@ -26,7 +26,7 @@ final class RiskTextTests: XCTestCase {
     let kaTimer = Fixture.record(timer: .keepalive, expiresMs: 7_000_000, idleMs: 200_000)
     out.append(("too-slow system warning", Fixture.connection(kaTimer)))
     out.append(("too-slow system critical, nginx", Fixture.connection(
-      Fixture.record(timer: .keepalive, expiresMs: 7_000_000, idleMs: 400_000), owner: owner("nginx"))))
+      Fixture.record(timer: .keepalive, expiresMs: 6_800_000, idleMs: 400_000), owner: owner("nginx"))))
     out.append(("too-slow socket warning, own keepidle", Fixture.connection(
       Fixture.record(timer: .keepalive, expiresMs: 1000, idleMs: 0), options: Fixture.options(true, 7000, 30, 5),
       owner: owner("app"))))
@@ -75,7 +75,7 @@ final class RiskTextTests: XCTestCase {
   }
 
   static func describe(_ c: Connection) -> [String] {
-    c.risks.map { "\($0.id) \($0.severity.name)\n\($0.message)\n\($0.fix)" }
+    c.risks.map { "\($0.id.rawValue) \($0.severity.name)\n\($0.message)\n\($0.fix)" }
   }
 
   func testRiskTextsAreUnchanged() {
@@ -108,10 +108,10 @@ final class RiskTextTests: XCTestCase {
 
   /// Texts given as strings still read back, compare and hash by value; setting one keeps the other.
   func testStoredTextsAndSetters() {
-    let a = Risk(id: "x", severity: .info, message: "m", fix: "f")
-    XCTAssertEqual(a, Risk(id: "x", severity: .info, message: "m", fix: "f"))
-    XCTAssertEqual(Set([a, Risk(id: "x", severity: .info, message: "m", fix: "f")]).count, 1)
-    XCTAssertNotEqual(a, Risk(id: "x", severity: .info, message: "m", fix: "g"))
+    let a = Risk(id: .closeWait, severity: .info, message: "m", fix: "f")
+    XCTAssertEqual(a, Risk(id: .closeWait, severity: .info, message: "m", fix: "f"))
+    XCTAssertEqual(Set([a, Risk(id: .closeWait, severity: .info, message: "m", fix: "f")]).count, 1)
+    XCTAssertNotEqual(a, Risk(id: .closeWait, severity: .info, message: "m", fix: "g"))
     var risk = Self.cases()[0].1.risks[0]
     let fix = risk.fix
     risk.message = "changed"
@@ -161,7 +161,7 @@ final class RiskTextTests: XCTestCase {
       "no-keepalive critical\nidle 6m40s > aws 350s idle timeout, no keepalive: the middlebox has likely dropped this flow\nMariaDB: tcp_keepalive_time=300, tcp_keepalive_interval=30, tcp_keepalive_probes=5 under [mysqld] (10.3.6+), or sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/); or in code: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5",
     ],
     "no-keepalive mysql": [
-      "no-keepalive critical\nidle 6m40s > aws 350s idle timeout, no keepalive: the middlebox has likely dropped this flow\nthe MySQL client library turns SO_KEEPALIVE on with the system timers: sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/); or in code: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5",
+      "no-keepalive critical\nidle 6m40s > aws 350s idle timeout, no keepalive: the middlebox has likely dropped this flow\nthe MySQL / MariaDB client library turns SO_KEEPALIVE on with the system timers: sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/); or in code: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5",
     ],
     "no-keepalive postgres": [
       "no-keepalive critical\nidle 6m40s > aws 350s idle timeout, no keepalive: the middlebox has likely dropped this flow\nPostgreSQL: tcp_keepalives_idle = 300, tcp_keepalives_interval = 30, tcp_keepalives_count = 5 in postgresql.conf, then SELECT pg_reload_conf(); or in code: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=300, TCP_KEEPINTVL=30, TCP_KEEPCNT=5",
@@ -212,7 +212,7 @@ final class RiskTextTests: XCTestCase {
       "keepalive-too-slow critical\nfirst keepalive probe after 45s idle >= custom 2s idle timeout, idle 3s already: the middlebox has likely dropped this flow\nthe owning process sets TCP_KEEPIDLE=45 itself: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=1, TCP_KEEPINTVL=1, TCP_KEEPCNT=5",
     ],
     "too-slow socket = sysctl, mysql": [
-      "keepalive-too-slow warning\nfirst keepalive probe after 7200s idle >= aws 350s idle timeout: the middlebox forgets the flow first\nthe MySQL client library turns SO_KEEPALIVE on with the system timers: sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/); or sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/)",
+      "keepalive-too-slow warning\nfirst keepalive probe after 7200s idle >= aws 350s idle timeout: the middlebox forgets the flow first\nthe MySQL / MariaDB client library turns SO_KEEPALIVE on with the system timers: sysctl -w net.ipv4.tcp_keepalive_time=300 net.ipv4.tcp_keepalive_intvl=30 net.ipv4.tcp_keepalive_probes=5 (persist in /etc/sysctl.d/)",
     ],
     "too-slow socket, redis, cgnat": [
       "keepalive-too-slow warning\nfirst keepalive probe after 600s idle >= cgnat 300s idle timeout: the middlebox forgets the flow first\nredis.conf: tcp-keepalive 240 (or CONFIG SET tcp-keepalive 240); or redis-server (pid 4242) sets TCP_KEEPIDLE=600 itself: setsockopt SO_KEEPALIVE=1, TCP_KEEPIDLE=240, TCP_KEEPINTVL=30, TCP_KEEPCNT=5",

@@ -68,7 +68,8 @@ final class TableReportTests: XCTestCase {
     XCTAssertEqual(ConnectionText.detect(rows[2]), "-")
     XCTAssertEqual(ConnectionText.keepalive(rows[2]), "-")
     XCTAssertEqual(ConnectionText.idle(rows[2]), "-")
-    XCTAssertEqual(ConnectionText.settings(rows[3]), "7200/75/9*")
+    // Not read from the socket: keepidle inferred from the pending keepalive timer (0 s idle + 1 s).
+    XCTAssertEqual(ConnectionText.settings(rows[3]), "1~/75/9*")
     XCTAssertEqual(ConnectionText.owner(rows[3]), "9/bad?name")
     let retransmit = Fixture.connection(Fixture.record(timer: .retransmit, expiresMs: 200, count: 3))
     XCTAssertEqual(ConnectionText.timer(retransmit), "on 200ms/3")

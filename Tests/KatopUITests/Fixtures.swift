@@ -40,15 +40,15 @@ enum Fixtures {
   }
 
   static let noKeepalive = Risk(
-    id: "no-keepalive", severity: .critical,
+    id: .noKeepalive, severity: .critical,
     message: "keepalive is off and the connection has been idle 7m05s, longer than aws's 5m50s idle timeout",
     fix: "enable SO_KEEPALIVE with TCP_KEEPIDLE below 350s, e.g. tcp_keepalives_idle=60 for PostgreSQL clients")
   static let tooSlow = Risk(
-    id: "keepalive-too-slow", severity: .warning,
+    id: .keepaliveTooSlow, severity: .warning,
     message: "the first keepalive probe comes after 2h00m idle, the middlebox forgets the flow after 5m50s",
     fix: "set TCP_KEEPIDLE below 350s (sysctl net.ipv4.tcp_keepalive_time=300)")
   static let unknown = Risk(
-    id: "keepalive-unknown", severity: .info, message: "a retransmit timer hides the keepalive timer",
+    id: .retransmitting, severity: .info, message: "a retransmit timer hides the keepalive timer",
     fix: "run as root to read the socket's settings")
 
   static let connections: [Connection] = [

@@ -189,6 +189,8 @@ final class NetlinkDumpParserTests: XCTestCase {
     XCTAssertNil(info.bytesAcked)
     XCTAssertNil(info.bytesReceived)
     XCTAssertNil(info.notsentBytes)
+    XCTAssertNil(info.segsOut)  // offsets 136 / 140
+    XCTAssertNil(info.segsIn)
     XCTAssertNil(info.sndWnd)
   }
 

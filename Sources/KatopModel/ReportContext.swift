@@ -1,0 +1,84 @@
+// What a report says beyond the snapshot: the flow budgets in force, how profile auto decided,
+// and the network namespace katop ran in (JSON `flow`, `system.profile.detected`, `system.netns`).
+
+/// The network namespace of the katop process (JSON `system.netns`).
+public struct NetnsInfo: Hashable, Sendable {
+  /// Inode of /proc/self/ns/net.
+  public var inode: UInt64
+  /// True / false when /proc/1/ns/net could be compared; nil when not readable (not root).
+  public var isHost: Bool?
+  public init(inode: UInt64, isHost: Bool?) {
+    self.inode = inode
+    self.isHost = isHost
+  }
+}
+
+public struct ReportContext: Sendable {
+  public var flow: FlowContext
+  /// Set when the profile is `auto`.
+  public var detection: CloudDetection?
+  public var netns: NetnsInfo?
+  public init(flow: FlowContext, detection: CloudDetection? = nil, netns: NetnsInfo? = nil) {
+    self.flow = flow
+    self.detection = detection
+    self.netns = netns
+  }
+}
+
+extension JSONReport {
+  static func writeFlow(_ w: JSONWriter, _ c: Connection, _ context: FlowContext) {
+    let v = FlowBudget.verdict(c, context: context)
+    w.beginObject()
+    w.key("idleMs"); w.int(v.idleMs)
+    w.key("timeoutSeconds"); w.int(v.timeoutSeconds)
+    w.key("budget"); w.string(v.budget.rawValue)
+    w.key("profile"); if let p = v.profile { w.string(p.name) } else { w.null() }
+    w.key("cutInMs"); w.int(v.cutInMs)
+    w.key("keptAliveBy"); if let k = v.keptAliveBy { w.string(k.rawValue) } else { w.null() }
+    w.key("keepaliveArrivesMs"); w.int(v.keepaliveArrivesMs)
+    w.endObject()
+  }
+
+  static func writeConntrack(_ w: JSONWriter, _ c: Connection, _ context: FlowContext?) {
+    guard let context, let e = FlowBudget.verdict(c, context: context).conntrack else { return w.null() }
+    w.beginObject()
+    w.key("state"); w.string(e.state)
+    w.key("timeoutSeconds"); w.int(e.timeoutSeconds)
+    w.endObject()
+  }
+
+  static func writeContextSystem(_ w: JSONWriter, _ context: ReportContext?) {
+    w.key("netns")
+    if let n = context?.netns {
+      w.beginObject()
+      w.key("inode"); w.int(n.inode)
+      w.key("isHost"); w.bool(n.isHost)
+      w.endObject()
+    } else {
+      w.null()
+    }
+  }
+}
+
+/// A flow's 4-tuple as seen from one end (for the conntrack join).
+public struct FlowKey: Hashable, Sendable {
+  public var local: Endpoint
+  public var remote: Endpoint
+  public init(local: Endpoint, remote: Endpoint) {
+    self.local = local
+    self.remote = remote
+  }
+  public var reversed: FlowKey { FlowKey(local: remote, remote: local) }
+}
+
+/// This host's conntrack entry for a flow (JSON `conntrack`).
+public struct ConntrackEntry: Hashable, Sendable {
+  /// TCP conntrack state: `ESTABLISHED`, `CLOSE_WAIT` ...
+  public var state: String
+  /// Seconds until the entry expires (CTA_TIMEOUT), as `conntrack -L` shows.
+  public var timeoutSeconds: Int
+  public init(state: String, timeoutSeconds: Int) {
+    self.state = state
+    self.timeoutSeconds = timeoutSeconds
+  }
+}

@@ -1,0 +1,87 @@
+// The flow-budget options of the real binary: profile auto from fake DMI directories
+// (KATOP_DMI_DIR), --path on loopback flows, and bad --path / --observe input.
+import Foundation
+import XCTest
+
+final class FlowOptionsTests: XCTestCase {
+  func dmiDir(_ files: [String: String]) throws -> String {
+    var template = Array((NSTemporaryDirectory() + "/katop-dmi-\(getpid())-XXXXXX").utf8CString)
+    guard let dir = mkdtemp(&template) else { throw POSIXError(.EACCES) }
+    let path = String(cString: dir)
+    addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    for (name, value) in files { try (value + "\n").write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
+    return path
+  }
+
+  func profile(dmi: [String: String], args: [String] = []) throws -> [String: Any] {
+    try Binaries.require(Binaries.katop)
+    var env = ProcessInfo.processInfo.environment
+    env["KATOP_DMI_DIR"] = try dmiDir(dmi)
+    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "1"] + args, env: env)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let system = try XCTUnwrap(try jsonObject(r.stdout)["system"] as? [String: Any])
+    return try XCTUnwrap(system["profile"] as? [String: Any])
+  }
+
+  func testProfileAutoFromDMI() throws {
+    let cases: [([String: String], String?, Int, String)] = [
+      (["sys_vendor": "Amazon EC2", "product_name": "m6i.large"], "aws", 350, "dmi: Amazon EC2"),
+      (["sys_vendor": "Xen", "bios_version": "4.2.amazon"], "aws", 350, "dmi: Xen, bios 4.2.amazon"),
+      (
+        ["sys_vendor": "Microsoft Corporation", "product_name": "Virtual Machine", "chassis_asset_tag": "7783-7084-3265-9085-8269-3286-77"],
+        "azure", 240, "dmi: Microsoft Corporation, Azure asset tag"
+      ),
+      (["sys_vendor": "Google", "product_name": "Google Compute Engine"], "gcp-vpc", 600, "dmi: Google Compute Engine"),
+      (["sys_vendor": "QEMU", "product_name": "Standard PC (Q35 + ICH9, 2009)"], nil, 350, "no cloud detected"),
+    ]
+    for (files, detected, seconds, from) in cases {
+      let p = try profile(dmi: files)
+      XCTAssertEqual(p["detected"] as? String, detected, "\(files)")
+      XCTAssertEqual(p["idleTimeoutSeconds"] as? Int, seconds, "\(files)")
+      XCTAssertEqual(p["detectedFrom"] as? String, from, "\(files)")
+    }
+    // An explicit profile is not detected.
+    let named = try profile(dmi: ["sys_vendor": "Amazon EC2"], args: ["--profile", "aws-alb"])
+    XCTAssertTrue(named["detected"] is NSNull)
+    XCTAssertEqual(named["keepaliveRefreshes"] as? Bool, false)
+  }
+
+  func testLoopbackFlowsHaveNoBudgetUnlessAPathRuleNamesThem() throws {
+    try Binaries.require(Binaries.katop)
+    let pair = try LoopbackPair()
+    try pair.connectClient()
+    func flows(_ args: [String]) throws -> [[String: Any]] {
+      let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)", "--state", "established"] + args)
+      XCTAssertEqual(r.status, 0, r.stderr)
+      return (try jsonObject(r.stdout)["connections"] as? [[String: Any]] ?? []).compactMap { $0["flow"] as? [String: Any] }
+    }
+    let plain = try flows([])
+    XCTAssertEqual(plain.count, 2)
+    for f in plain {
+      XCTAssertEqual(f["budget"] as? String, "none")
+      XCTAssertTrue(f["cutInMs"] is NSNull)
+    }
+    let ruled = try flows(["--path", "127.0.0.0/8=20", "--path", "127.0.0.1/32=azure"])
+    XCTAssertEqual(ruled.count, 2)
+    for f in ruled {
+      XCTAssertEqual(f["budget"] as? String, "path")
+      XCTAssertEqual(f["timeoutSeconds"] as? Int, 240, "longest prefix wins")
+      let cut = try XCTUnwrap(f["cutInMs"] as? Int)
+      let idle = try XCTUnwrap(f["idleMs"] as? Int)
+      XCTAssertEqual(cut, 240_000 - idle)
+    }
+  }
+
+  func testBadPathAndObserveInputIsAUsageError() throws {
+    try Binaries.require(Binaries.katop)
+    for (args, message) in [
+      (["--path", "198.51.100.0/24"], "CIDR=PROFILE"), (["--path", "198.51.100.0/40=20"], "address prefix"),
+      (["--path", "198.51.100.0/24=nope"], "unknown profile 'nope'"), (["--once", "--observe", "0"], "between 0.5 and 600"),
+      (["--observe", "2"], "--observe needs --once"),
+    ] {
+      let r = try runProcess(Binaries.katop, args)
+      XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+    }
+  }
+}
