@@ -40,7 +40,7 @@ public enum PrometheusReport {
     }
     out.family(
       "katop_soonest_cut_seconds", .gauge,
-      "Seconds until the profile's idle timeout cuts the soonest idle ESTABLISHED flow keepalive does not refresh in time (+Inf: none).")
+      "Seconds until the soonest ESTABLISHED flow is cut by its path budget (flow.cutInMs of the JSON; +Inf: none).")
     out.sample("katop_soonest_cut_seconds", [:], s.soonestCutInMs.map { Double($0) / 1000 } ?? .infinity)
     out.family("katop_connections_by_owner", .gauge, "TCP sockets by owning command (top commands, then other; - is unknown).")
     for b in s.byOwner { out.sample("katop_connections_by_owner", ["command": b.label], Double(b.count)) }

@@ -34,7 +34,9 @@ public struct Summary: Sendable {
     }
   }
 
-  public init(_ connections: [Connection], profile: MiddleboxProfile, top: Int = 10) {
+  /// `flow`: the path budgets the rows were judged against; the soonest cut is then each flow's
+  /// own cut in (FlowBudget), else the profile's timeout minus the idle time.
+  public init(_ connections: [Connection], profile: MiddleboxProfile, top: Int = 10, flow: FlowContext? = nil) {
     var states = [Int](repeating: 0, count: TCPState.allCases.count)
     var rules: [RiskKey: Int] = [:]
     var owners: [String: Int] = [:]
@@ -50,7 +52,8 @@ public struct Summary: Sendable {
         ports[String(c.record.remote.port), default: 0] += 1
         addresses[Format.address(c.record.remote.address), default: 0] += 1
       }
-      if let cut = Summary.cutInMs(c, timeoutMs: timeoutMs) { soonest = min(soonest ?? cut, cut) }
+      let cut = flow.map { FlowBudget.verdict(c, context: $0).cutInMs } ?? Summary.cutInMs(c, timeoutMs: timeoutMs)
+      if let cut, c.record.state == .established { soonest = min(soonest ?? cut, cut) }
     }
     byState = zip(TCPState.allCases, states).map { ($0, $1) }
     counts = ConnectionCounts(connections)

@@ -47,7 +47,7 @@ struct ExportCommand: ParsableCommand {
       let (system, status, rows) = (one.system, one.status, one.rows)
       let profile = settings.chosenProfile
       let text = PrometheusReport.render(
-        summary: Summary(rows, profile: profile, top: settings.output.top), system: system, status: status, profile: profile,
+        summary: Summary(rows, profile: profile, top: settings.output.top, flow: one.context.flow), system: system, status: status, profile: profile,
         version: Katop.version)
       try Self.writeAtomically(text, to: target)
       written += 1

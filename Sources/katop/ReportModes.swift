@@ -21,7 +21,8 @@ extension Katop {
   func runCheck() throws {
     let summary: Summary
     do {
-      summary = Summary(try collectRows().rows, profile: chosenProfile, top: output.top)
+      let one = try collectRows()
+      summary = Summary(one.rows, profile: one.profile, top: output.top, flow: one.context.flow)
     } catch {
       try StandardOutput.write(CheckReport.unknownLine(Katop.firstLine("\(error)")))
       Foundation.exit(CheckStatus.unknown.rawValue)
@@ -34,7 +35,7 @@ extension Katop {
   func runSummary() throws {
     let one = try collectRows()
     let (system, status) = (one.system, one.status)
-    let summary = Summary(one.rows, profile: chosenProfile, top: output.top)
+    let summary = Summary(one.rows, profile: one.profile, top: output.top, flow: one.context.flow)
     if json {
       try StandardOutput.write(SummaryReport.json(summary, system: system, status: status, profile: chosenProfile))
     } else {
@@ -44,7 +45,7 @@ extension Katop {
 
   func runMetrics(_ one: OneSnapshot) throws {
     let (system, status) = (one.system, one.status)
-    let summary = Summary(one.rows, profile: chosenProfile, top: output.top)
+    let summary = Summary(one.rows, profile: one.profile, top: output.top, flow: one.context.flow)
     let format: MetricsFormat = output.format == .openmetrics ? .openmetrics : .prometheus
     try StandardOutput.write(
       PrometheusReport.render(summary: summary, system: system, status: status, profile: chosenProfile, version: Katop.version, format: format))

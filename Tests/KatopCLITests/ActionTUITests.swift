@@ -14,7 +14,7 @@ final class ActionTUITests: XCTestCase {
   /// its owner (the first frame comes before the owner scan). Returns the session and that screen.
   func startTUI(_ fixture: FixtureProcess, syslog: SyslogListener, rows count: Int) throws -> (TmuxSession, String) {
     let t = try TmuxSession(
-      width: 120, height: 20,
+      width: 160, height: 20,
       command: "\(Binaries.katop) --port \(fixture.port) --state established --sort local --interval 0.5",
       env: ["KATOP_SYSLOG_SOCKET": syslog.path])
     let screen = try t.waitFor("\(count) rows with owners") { s in

@@ -40,7 +40,7 @@ final class MonitoringOutputTests: XCTestCase {
     try pair.connectClient(keepalive: (45, 7, 3))
     try pair.connectClient()
     Thread.sleep(forTimeInterval: 3.2)
-    let args = ["--once", "--port", "\(pair.port)", "--idle-timeout", "2"]
+    let args = ["--once", "--port", "\(pair.port)", "--path", "127.0.0.0/8=2"]
     let before = try runProcess(Binaries.katop, args + ["--json"])
     let prom = try runProcess(Binaries.katop, args + ["--format", "prometheus"])
     let after = try runProcess(Binaries.katop, args + ["--json"])
@@ -89,9 +89,11 @@ final class MonitoringOutputTests: XCTestCase {
     XCTAssertEqual(samples.named("katop_connections_by_remote_port").count, ports.count)
     // The flows without keepalive idled past the 2 s timeout: the soonest cut is now (0 s).
     XCTAssertEqual(samples.value("katop_soonest_cut_seconds"), 0)
-    XCTAssertEqual(samples.value("katop_profile_idle_timeout_seconds"), 2)
     // Sysctls equal; counters between the two JSON snapshots taken around the scrape.
     let system = try XCTUnwrap(doc["system"] as? [String: Any])
+    // The profile for other remotes (the 2 s budget is the --path rule's, per flow).
+    let profile = try XCTUnwrap(system["profile"] as? [String: Any])
+    XCTAssertEqual(samples.value("katop_profile_idle_timeout_seconds"), (profile["idleTimeoutSeconds"] as? NSNumber)?.doubleValue)
     let sysctl = try XCTUnwrap(system["keepalive"] as? [String: Any])
     XCTAssertEqual(samples.value("katop_sysctl_tcp_keepalive_time_seconds"), (sysctl["time"] as? NSNumber)?.doubleValue)
     XCTAssertEqual(samples.value("katop_sysctl_tcp_keepalive_intvl_seconds"), (sysctl["intvl"] as? NSNumber)?.doubleValue)
@@ -144,7 +146,7 @@ final class MonitoringOutputTests: XCTestCase {
     try Binaries.require(Binaries.katop)
     let pair = try LoopbackPair()
     try pair.connectClient()
-    let ok = try runProcess(Binaries.katop, ["--check", "-p", "\(pair.port)", "--idle-timeout", "60"])
+    let ok = try runProcess(Binaries.katop, ["--check", "-p", "\(pair.port)", "--path", "127.0.0.0/8=60"])
     XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
     XCTAssertTrue(ok.stdout.hasPrefix("KATOP OK - "), ok.stdout)
     XCTAssertTrue(ok.stdout.contains("| connections=3;"), ok.stdout)
@@ -158,7 +160,7 @@ final class MonitoringOutputTests: XCTestCase {
     XCTAssertTrue(warn.stdout.contains(" warning=1;0;;0"), warn.stdout)
 
     Thread.sleep(forTimeInterval: 2.2)
-    let critical = try runProcess(Binaries.katop, ["--check", "-p", "\(pair.port)", "--idle-timeout", "2"])
+    let critical = try runProcess(Binaries.katop, ["--check", "-p", "\(pair.port)", "--path", "127.0.0.0/8=2"])
     XCTAssertEqual(critical.status, 2, critical.stdout + critical.stderr)
     XCTAssertTrue(critical.stdout.hasPrefix("KATOP CRITICAL - 2 critical (no-keepalive 2)"), critical.stdout)
     XCTAssertTrue(critical.stdout.contains(" critical=2;;0;0"), critical.stdout)
