@@ -72,7 +72,7 @@ extension AppState {
       mode = .confirm
       return
     }
-    let change = KeepaliveChange(FixAdvisor.recommended(for: profile))
+    let change = recommendedChange
     if action == .setKeepaliveShown {
       var targets: [Connection] = []
       for i in rows.indices where rows[i].status != .closed && ActionSelection().matches(rows[i].connection, for: .setKeepalive) {
@@ -83,7 +83,7 @@ extension AppState {
         statusIsError = true
         return
       }
-      actions.ask(ActionPlan(kind: .setKeepalive, connections: targets) { _ in change }, undo: false)
+      actions.ask(ActionPlan(kind: .setKeepalive, connections: targets, change: change), undo: false)
       mode = .confirm
       return
     }
@@ -101,8 +101,17 @@ extension AppState {
       statusIsError = true
       return
     }
-    actions.ask(ActionPlan(kind: kind, connections: [c]) { _ in change }, undo: false)
+    actions.ask(ActionPlan(kind: kind, connections: [c], change: change), undo: false)
     mode = .confirm
+  }
+
+  /// The values K and A offer for a connection: FixAdvisor's recommendation for that flow's own
+  /// budget (its --path rule, conntrack entry ...), else for the profile.
+  var recommendedChange: (Connection) -> KeepaliveChange {
+    let profile = self.profile
+    guard var flow = self.flow else { return { _ in KeepaliveChange(FixAdvisor.recommended(for: profile)) } }
+    flow.profile = profile
+    return { c in KeepaliveChange(FixAdvisor.recommended(for: FlowBudget.verdict(c, context: flow).profile ?? profile)) }
   }
 
   /// y carries the plan out, e edits its values (set-keepalive); any other key cancels it.
