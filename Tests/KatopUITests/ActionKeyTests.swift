@@ -44,6 +44,19 @@ final class ActionKeyTests: XCTestCase {
     XCTAssertEqual(s.statusMessage, "nothing to undo: no keepalive change made in this session")
   }
 
+  func testKOffersTheValuesForTheFlowsOwnBudget() throws {
+    var s = state()
+    // 10.0.2.10 (the row's remote) crosses a 20 s firewall; other remotes keep the profile's 350 s.
+    let rule = try PathRule.parse("10.0.2.0/24=20").get()
+    s.flow = FlowContext(rules: PathRules([rule]), profile: .aws)
+    _ = s.handle(.char("K"))
+    XCTAssertEqual(s.actions.confirmationText, "set keepalive 15/2/5 on 1 socket of app (pid 1234)? y/N, e edits")
+    _ = s.handle(.char("n"))
+    s.flow = FlowContext(rules: PathRules([try PathRule.parse("192.0.2.0/24=20").get()]), profile: .aws)
+    _ = s.handle(.char("K"))
+    XCTAssertEqual(s.actions.confirmationText, "set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N, e edits")
+  }
+
   func testAnyOtherKeyCancels() {
     var s = state()
     _ = s.handle(.function(9))
