@@ -102,6 +102,10 @@ public struct ConnectionStore: Sendable {
   /// How long closed rows stay before their slot is freed.
   public var lingerMs: UInt64
   public private(set) var profile: MiddleboxProfile
+  /// Path budgets and what was watched of each flow: every row analysed in a merge is judged
+  /// against its own budget (FlowRisks); nil: against `profile` alone. The store owns the one
+  /// copy, so its activity table is updated in place.
+  public var flow: FlowContext?
   public private(set) var system = SystemInfo()
   /// How the last complete collection went (a partial one's lookups do not replace it).
   public private(set) var status = CollectorStatus()
@@ -170,6 +174,13 @@ public struct ConnectionStore: Sendable {
     _ snapshot: Snapshot, coverage: SnapshotCoverage, nowMs: UInt64, ownersRead: Bool = true, optionsRead: Bool = true
   ) {
     let index = RiskText.profileIndex(profile)
+    let customIndex = RiskText.profileIndex(.custom(seconds: 0))
+    let flow = self.flow
+    func analyze(_ record: SocketRecord, _ owner: Owner?, _ options: SocketOptions?) -> Connection {
+      var c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
+      if let flow { Analyzer.reevaluate(&c, context: flow, system: snapshot.system, customIndex: customIndex) }
+      return c
+    }
     let previousSystem = system
     beginMerge(system: snapshot.system)
     if coverage == .complete { status = snapshot.status }
@@ -190,13 +201,11 @@ public struct ConnectionStore: Sendable {
           rows[Int(slot)].refreshedAtMs = nowMs
           continue
         }
-        let c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
-        update(slot: Int(slot), with: c, options: options, nowMs: nowMs)
+        update(slot: Int(slot), with: analyze(record, owner, options), options: options, nowMs: nowMs)
       } else {
         let owner = inode == 0 ? nil : snapshot.owners[inode]
         let options = inode == 0 ? nil : snapshot.options[inode]
-        let c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
-        insert(c, options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
+        insert(analyze(record, owner, options), options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
       }
     }
     endMerge(coverage: coverage, nowMs: nowMs)
@@ -232,6 +241,22 @@ public struct ConnectionStore: Sendable {
       }
     }
     counts = countOpenRows()
+    if var f = flow {
+      flow = nil
+      f.profile = new
+      flow = f
+      applyFlow(f)
+    }
+  }
+
+  /// Feeds a collection's records to the flow activity before they are merged (in place: the
+  /// reference is dropped while the table is updated, so it is not copied).
+  public mutating func observeFlows(_ records: [SocketRecord], nowMs: UInt64, partial: Bool) {
+    guard var f = flow else { return }
+    flow = nil
+    f.profile = profile
+    f.activity?.observe(records, nowMs: nowMs, partial: partial)
+    flow = f
   }
 
   /// Judges every open row against its own flow budget (path rules, local remotes, conntrack,

@@ -17,6 +17,8 @@ public struct FlowActivity: Sendable {
     /// Monotonic ms of the last refresh at which bytes moved (application traffic).
     public var lastDataMs: UInt64?
     var lastReceiveIdleMs: UInt64?
+    /// Monotonic ms of the last refresh that saw this connection.
+    var seenMs: UInt64 = 0
   }
 
   public private(set) var entries: [UInt64: Entry] = [:]
@@ -25,24 +27,24 @@ public struct FlowActivity: Sendable {
   public init() {}
 
   /// Feeds one refresh taken at monotonic `nowMs`; connections not in `records` are forgotten
-  /// unless `partial` (a refresh of some rows only, by lookups).
+  /// unless `partial` (a refresh of some rows only, by lookups). Updates the table in place: on a
+  /// 100k-socket host it is not built again every refresh.
   public mutating func observe(_ records: [SocketRecord], nowMs: UInt64, partial: Bool = false) {
-    var next: [UInt64: Entry] = partial ? entries : [:]
-    if !partial { next.reserveCapacity(records.count) }
+    if entries.isEmpty { entries.reserveCapacity(records.count) }
     for r in records {
       guard let info = r.info, let segsIn = info.segsIn, let segsOut = info.segsOut else { continue }
       let acked = info.bytesAcked ?? 0, received = info.bytesReceived ?? 0
       let receiveIdle = KeepaliveMath.idleMs(r)
       guard var e = entries[r.cookie] else {
-        next[r.cookie] = Entry(
+        entries[r.cookie] = Entry(
           segsIn: segsIn, segsOut: segsOut, bytesAcked: acked, bytesReceived: received, firstSeenMs: nowMs,
-          lastChangeMs: nil, lastPeerOnlyMs: nil, lastDataMs: nil, lastReceiveIdleMs: receiveIdle)
+          lastChangeMs: nil, lastPeerOnlyMs: nil, lastDataMs: nil, lastReceiveIdleMs: receiveIdle, seenMs: nowMs)
         continue
       }
       if segsIn != e.segsIn || segsOut != e.segsOut { e.lastChangeMs = nowMs }
-      // last_* restarted since the previous refresh when the idle now is clearly below the idle
-      // then plus the time elapsed (100 ms for the two clocks' rounding).
-      let elapsed = nowMs &- lastRefreshMs
+      // last_* restarted since this connection was last seen when the idle now is clearly below
+      // the idle then plus the time elapsed (100 ms for the two clocks' rounding).
+      let elapsed = nowMs &- e.seenMs
       let receiveMoved = receiveIdle.map { idle in e.lastReceiveIdleMs.map { idle &+ 100 < $0 &+ elapsed } ?? true } ?? true
       if segsIn != e.segsIn && !receiveMoved { e.lastPeerOnlyMs = nowMs }
       if acked != e.bytesAcked || received != e.bytesReceived { e.lastDataMs = nowMs }
@@ -51,9 +53,14 @@ public struct FlowActivity: Sendable {
       e.bytesAcked = acked
       e.bytesReceived = received
       e.lastReceiveIdleMs = receiveIdle
-      next[r.cookie] = e
+      e.seenMs = nowMs
+      entries[r.cookie] = e
     }
-    entries = next
+    if !partial {
+      // Gone from a complete refresh: usually a handful, removed in place.
+      let gone = entries.compactMap { $0.value.seenMs == nowMs ? nil : $0.key }
+      for cookie in gone { entries[cookie] = nil }
+    }
     lastRefreshMs = nowMs
   }
 

@@ -69,7 +69,10 @@ public struct AppState: Sendable {
   public var profile: MiddleboxProfile
   /// Path budgets and what was watched of each flow (FlowActivity, fed every refresh): the Cut in
   /// column, the detail ladder and per-flow risks. nil: risks judged against `profile` alone.
-  public var flow: FlowContext?
+  public var flow: FlowContext? {
+    get { store.flow }
+    set { store.flow = newValue }
+  }
   public var intervalMs: Int
   public var paused = false
   /// Request fields other than ports (owners, socket options ...), from the command line.
@@ -186,13 +189,8 @@ public struct AppState: Sendable {
     optionsRead: Bool = true
   ) {
     beginApply(now: now)
+    store.observeFlows(snapshot.sockets, nowMs: now, partial: coverage != .complete)
     store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
-    if var f = flow {
-      f.profile = profile
-      f.activity?.observe(snapshot.sockets, nowMs: now, partial: coverage != .complete)
-      store.applyFlow(f)
-      flow = f
-    }
     endApply()
   }
 
@@ -211,11 +209,6 @@ public struct AppState: Sendable {
     profile = new
     rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
     store.setProfile(new)
-    if var f = flow {
-      f.profile = new
-      store.applyFlow(f)
-      flow = f
-    }
     rebuildRows()
   }
 
