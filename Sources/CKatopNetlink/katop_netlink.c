@@ -47,6 +47,15 @@ size_t katop_sizeof_inet_diag_hostcond(void) { return sizeof(struct inet_diag_ho
 size_t katop_sizeof_inet_diag_bc_op(void) { return sizeof(struct inet_diag_bc_op); }
 
 const int katop_AF_NETLINK = AF_NETLINK;
+const int katop_SKNLGRP_INET_TCP_DESTROY = SKNLGRP_INET_TCP_DESTROY;
+const int katop_SKNLGRP_INET6_TCP_DESTROY = SKNLGRP_INET6_TCP_DESTROY;
+
+int katop_netlink_bind_groups(int fd, uint32_t groups) {
+  struct sockaddr_nl addr = {0};
+  addr.nl_family = AF_NETLINK;
+  addr.nl_groups = groups;
+  return bind(fd, (struct sockaddr *)&addr, sizeof addr);
+}
 const int katop_NETLINK_SOCK_DIAG = NETLINK_SOCK_DIAG;
 const int katop_SOCK_DIAG_BY_FAMILY = SOCK_DIAG_BY_FAMILY;
 const int katop_NLM_F_REQUEST = NLM_F_REQUEST;

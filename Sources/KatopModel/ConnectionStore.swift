@@ -113,6 +113,8 @@ public struct ConnectionStore: Sendable {
   public private(set) var counts = ConnectionCounts()
   /// When the last complete snapshot was merged (nil: none yet).
   public private(set) var completeAtMs: UInt64?
+  /// When the first complete snapshot (the baseline) was merged: rows in it were open by then.
+  public private(set) var baselineAtMs: UInt64?
   /// When the last snapshot of any coverage was merged.
   public private(set) var refreshedAtMs: UInt64?
   /// Rows (re)built by the last merge: new or changed ones (tests, diagnostics).
@@ -136,6 +138,7 @@ public struct ConnectionStore: Sendable {
     vacantSlots = []
     counts = ConnectionCounts()
     completeAtMs = nil
+    baselineAtMs = nil
     refreshedAtMs = nil
     status = CollectorStatus()
   }
@@ -322,6 +325,7 @@ public struct ConnectionStore: Sendable {
         }
       }
       completeAtMs = nowMs
+      if baselineAtMs == nil { baselineAtMs = nowMs }
     }
     refreshedAtMs = nowMs
     if expire(nowMs: nowMs) || coverage == .complete { lastPartialChanges = nil }

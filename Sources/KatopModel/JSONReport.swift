@@ -151,9 +151,15 @@ public enum JSONReport {
     w.endObject()
     w.key("tcpInfo")
     if let info = r.info { writeTCPInfo(w, info) } else { w.null() }
+    writeRisks(w, c.risks)
+    w.endObject()
+  }
+
+  /// `"risks": [{id, severity, message, fix}...]`.
+  static func writeRisks(_ w: JSONWriter, _ risks: [Risk]) {
     w.key("risks")
     w.beginArray()
-    for risk in c.risks {
+    for risk in risks {
       w.beginObject()
       w.key("id"); w.string(risk.id.rawValue)
       w.key("severity"); w.string(risk.severity.name)
@@ -162,7 +168,6 @@ public enum JSONReport {
       w.endObject()
     }
     w.endArray()
-    w.endObject()
   }
 
   static func writeKeepalive(_ w: JSONWriter, _ k: KeepaliveState) {

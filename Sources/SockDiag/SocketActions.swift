@@ -130,6 +130,8 @@ public final class SocketTerminator {
   let usesSockDestroy: Bool
   /// Set once the kernel answered EOPNOTSUPP: the rest use the fallback at once.
   public private(set) var sockDestroyUnsupported = false
+  /// Where each socket ended is recorded, so its destroy message reads "killed by katop".
+  public var journal: KillJournal? = KillJournal()
 
   public init(usesSockDestroy: Bool = true) throws {
     socket = try SockDiagSocket()
@@ -140,7 +142,9 @@ public final class SocketTerminator {
     if usesSockDestroy && !sockDestroyUnsupported {
       let code = destroy(c.record)
       switch code {
-      case 0: return .ended(.sockDestroy)
+      case 0:
+        journal?.record([c.record.cookie])
+        return .ended(.sockDestroy)
       // ENOENT: no socket with this 5-tuple; ESTALE: the 5-tuple is another socket's now.
       case ENOENT, ESTALE: return .alreadyGone
       case EOPNOTSUPP: sockDestroyUnsupported = true
@@ -151,7 +155,9 @@ public final class SocketTerminator {
     guard let owner = c.owner else {
       return .failed(reason: "SOCK_DESTROY unsupported by this kernel and no owner to shut the socket down", before: nil)
     }
-    return LiveSocket.shutdownBoth(owner: owner, inode: c.record.inode)
+    let outcome = LiveSocket.shutdownBoth(owner: owner, inode: c.record.inode)
+    if outcome.succeeded { journal?.record([c.record.cookie]) }
+    return outcome
   }
 
   /// The request that destroys exactly `record` (5-tuple, interface and cookie).

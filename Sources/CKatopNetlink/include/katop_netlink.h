@@ -42,6 +42,14 @@ extern const int katop_TCP_KEEPINTVL;
 extern const int katop_TCP_KEEPCNT;
 extern const int katop_TCP_USER_TIMEOUT;
 
+/// sock_diag's destroy multicast groups (SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET6_TCP_DESTROY).
+extern const int katop_SKNLGRP_INET_TCP_DESTROY;
+extern const int katop_SKNLGRP_INET6_TCP_DESTROY;
+
+/// bind(2) of a netlink socket to multicast `groups` (a bit per group: 1 << (group - 1)).
+/// 0, or -1 + errno.
+int katop_netlink_bind_groups(int fd, uint32_t groups);
+
 /// setsockopt / getsockopt of an int option with a fixed signature.
 int katop_setsockopt_int(int fd, int level, int name, int value);
 int katop_getsockopt_int(int fd, int level, int name, int *value);
