@@ -33,7 +33,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "katop-fixture", dependencies: ["CKatopNetlink"]),
-    .executableTarget(name: "katop-bench", dependencies: ["CKatopPty", "SockDiag", "KatopModel"]),
+    .executableTarget(name: "katop-bench", dependencies: ["CKatopPty", "CKatopMalloc", "SockDiag", "KatopModel"]),
     .testTarget(name: "KatopModelTests", dependencies: ["KatopModel"]),
     .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "KatopModel", "CKatopNetlink"]),
     .testTarget(name: "KatopUITests", dependencies: ["KatopUI", "KatopModel"], exclude: ["Snapshots"]),

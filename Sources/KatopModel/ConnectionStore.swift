@@ -11,41 +11,6 @@ public enum SnapshotCoverage: String, Sendable {
   case partial
 }
 
-/// Per-connection traffic counters from tcp_info, kept from one refresh to the next. Stored
-/// narrow (32 bytes instead of 48 for four Optionals: 100k rows hold two each).
-public struct TrafficCounters: Hashable, Sendable {
-  private var storedBytesAcked: UInt64 = 0
-  private var storedBytesReceived: UInt64 = 0
-  private var storedSegsIn: UInt32 = 0
-  private var storedSegsOut: UInt32 = 0
-  /// Bit 0 segsIn, 1 segsOut, 2 bytesAcked, 3 bytesReceived known.
-  private var present: UInt8 = 0
-
-  public var segsIn: UInt32? { present & 1 != 0 ? storedSegsIn : nil }
-  public var segsOut: UInt32? { present & 2 != 0 ? storedSegsOut : nil }
-  public var bytesAcked: UInt64? { present & 4 != 0 ? storedBytesAcked : nil }
-  public var bytesReceived: UInt64? { present & 8 != 0 ? storedBytesReceived : nil }
-
-  public init(segsIn: UInt32? = nil, segsOut: UInt32? = nil, bytesAcked: UInt64? = nil, bytesReceived: UInt64? = nil) {
-    storedSegsIn = segsIn ?? 0
-    storedSegsOut = segsOut ?? 0
-    storedBytesAcked = bytesAcked ?? 0
-    storedBytesReceived = bytesReceived ?? 0
-    present =
-      (segsIn != nil ? 1 : 0) | (segsOut != nil ? 2 : 0) | (bytesAcked != nil ? 4 : 0) | (bytesReceived != nil ? 8 : 0)
-  }
-
-  public init(_ info: TCPInfo?) {
-    self.init(segsIn: info?.segsIn, segsOut: info?.segsOut, bytesAcked: info?.bytesAcked, bytesReceived: info?.bytesReceived)
-  }
-
-  /// Whether segments moved between `self` (earlier) and `later`; false when either is unknown.
-  public func segmentsMoved(to later: TrafficCounters) -> Bool {
-    guard let i0 = segsIn, let o0 = segsOut, let i1 = later.segsIn, let o1 = later.segsOut else { return false }
-    return i0 != i1 || o0 != o1
-  }
-}
-
 /// One row of the store: the analysed connection and what persists about it across refreshes.
 /// The times are monotonic ms, stored without Optionals (`none`: not set), so 100k rows stay small.
 public struct StoredConnection: Sendable {
@@ -55,15 +20,11 @@ public struct StoredConnection: Sendable {
   public internal(set) var options: SocketOptions?
   var storedFirstSeenMs: UInt64
   var storedClosedAtMs = StoredConnection.none
-  var storedLastActivityMs = StoredConnection.none
-  /// When a snapshot last carried the socket.
-  public internal(set) var refreshedAtMs: UInt64
-  /// tcp_info counters as of `refreshedAtMs`, and as of the refresh before.
-  public internal(set) var counters: TrafficCounters
-  var storedPreviousCounters = TrafficCounters()
+  /// What was watched of the flow across refreshes (when its segment and byte counters last
+  /// moved, compared record to record): the flow idle and "kept by the peer" of FlowBudget.
+  public internal(set) var watched: FlowActivity.Entry
   /// Which merge last carried the socket.
   var seenInMerge: UInt32
-  var hasPreviousCounters = false
   /// A free slot (its row was dropped after lingering).
   public internal(set) var vacant = false
 
@@ -71,8 +32,7 @@ public struct StoredConnection: Sendable {
     self.connection = connection
     self.options = options
     storedFirstSeenMs = firstSeenMs ?? StoredConnection.none
-    refreshedAtMs = nowMs
-    counters = TrafficCounters(connection.record.info)
+    watched = FlowActivity.Entry(firstSeenMs: nowMs)
     seenInMerge = merge
   }
 
@@ -83,13 +43,10 @@ public struct StoredConnection: Sendable {
     get { storedClosedAtMs == StoredConnection.none ? nil : storedClosedAtMs }
     set { storedClosedAtMs = newValue ?? StoredConnection.none }
   }
+  /// When a snapshot last carried the socket.
+  public var refreshedAtMs: UInt64 { watched.seenMs }
   /// The last refresh at which segs_in or segs_out changed (nil: not since the row appeared).
-  public internal(set) var lastActivityMs: UInt64? {
-    get { storedLastActivityMs == StoredConnection.none ? nil : storedLastActivityMs }
-    set { storedLastActivityMs = newValue ?? StoredConnection.none }
-  }
-  /// The counters of the refresh before `refreshedAtMs`'s (nil: the row was seen once).
-  public var previousCounters: TrafficCounters? { hasPreviousCounters ? storedPreviousCounters : nil }
+  public var lastActivityMs: UInt64? { watched.lastChangeMs }
 
   /// The row's identity in the store: the socket cookie (`ConnectionStore.key(of:)`).
   public var key: UInt64 { ConnectionStore.key(of: connection.record) }
@@ -102,9 +59,8 @@ public struct ConnectionStore: Sendable {
   /// How long closed rows stay before their slot is freed.
   public var lingerMs: UInt64
   public private(set) var profile: MiddleboxProfile
-  /// Path budgets and what was watched of each flow: every row analysed in a merge is judged
-  /// against its own budget (FlowRisks); nil: against `profile` alone. The store owns the one
-  /// copy, so its activity table is updated in place.
+  /// Path budgets: every row analysed in a merge is judged against its own budget and what its
+  /// row watched of the flow (FlowRisks); nil: against `profile` alone.
   public var flow: FlowContext?
   public private(set) var system = SystemInfo()
   /// How the last complete collection went (a partial one's lookups do not replace it).
@@ -179,9 +135,13 @@ public struct ConnectionStore: Sendable {
     let index = RiskText.profileIndex(profile)
     let customIndex = RiskText.profileIndex(.custom(seconds: 0))
     let flow = self.flow
-    func analyze(_ record: SocketRecord, _ owner: Owner?, _ options: SocketOptions?) -> Connection {
+    func analyze(_ record: SocketRecord, _ owner: Owner?, _ options: SocketOptions?, _ watched: FlowActivity.Entry)
+      -> Connection
+    {
       var c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
-      if let flow { Analyzer.reevaluate(&c, context: flow, system: snapshot.system, customIndex: customIndex) }
+      if let flow {
+        Analyzer.reevaluate(&c, context: flow, system: snapshot.system, customIndex: customIndex, watched: watched)
+      }
       return c
     }
     let previousSystem = system
@@ -197,18 +157,21 @@ public struct ConnectionStore: Sendable {
         let old = rows[Int(slot)]
         let owner = inode == 0 ? nil : (ownersRead ? snapshot.owners[inode] : old.connection.owner)
         let options = inode == 0 ? nil : (optionsRead ? snapshot.options[inode] : old.options)
+        var watched = old.watched
+        watched.observe(from: old.connection.record, to: record, nowMs: nowMs)
+        rows[Int(slot)].watched = watched
         if !sysctlsChanged && old.connection.record == record && old.connection.owner == owner && old.options == options
           && !old.isClosed
         {
           rows[Int(slot)].seenInMerge = merges
-          rows[Int(slot)].refreshedAtMs = nowMs
           continue
         }
-        update(slot: Int(slot), with: analyze(record, owner, options), options: options, nowMs: nowMs)
+        update(slot: Int(slot), with: analyze(record, owner, options, watched), options: options, nowMs: nowMs)
       } else {
         let owner = inode == 0 ? nil : snapshot.owners[inode]
         let options = inode == 0 ? nil : snapshot.options[inode]
-        insert(analyze(record, owner, options), options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
+        let watched = FlowActivity.Entry(firstSeenMs: nowMs)
+        insert(analyze(record, owner, options, watched), options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
       }
     }
     endMerge(coverage: coverage, nowMs: nowMs)
@@ -224,6 +187,7 @@ public struct ConnectionStore: Sendable {
     let baseline = completeAtMs == nil && isEmpty
     for c in connections {
       if let slot = slotOfKey[ConnectionStore.key(of: c.record)] {
+        rows[Int(slot)].watched.observe(from: rows[Int(slot)].connection.record, to: c.record, nowMs: nowMs)
         update(slot: Int(slot), with: c, options: rows[Int(slot)].options, nowMs: nowMs)
       } else {
         insert(c, options: nil, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
@@ -252,16 +216,6 @@ public struct ConnectionStore: Sendable {
     }
   }
 
-  /// Feeds a collection's records to the flow activity before they are merged (in place: the
-  /// reference is dropped while the table is updated, so it is not copied).
-  public mutating func observeFlows(_ records: [SocketRecord], nowMs: UInt64, partial: Bool) {
-    guard var f = flow else { return }
-    flow = nil
-    f.profile = profile
-    f.activity?.observe(records, nowMs: nowMs, partial: partial)
-    flow = f
-  }
-
   /// Judges every open row against its own flow budget (path rules, local remotes, conntrack,
   /// what was watched of it): the risks of `FlowContext`, docs/risks.md.
   public mutating func applyFlow(_ context: FlowContext) {
@@ -269,7 +223,8 @@ public struct ConnectionStore: Sendable {
     let system = self.system
     rows.withUnsafeMutableBufferPointer { b in
       for i in b.indices where !b[i].vacant && !b[i].isClosed {
-        Analyzer.reevaluate(&b[i].connection, context: context, system: system, customIndex: customIndex)
+        Analyzer.reevaluate(
+          &b[i].connection, context: context, system: system, customIndex: customIndex, watched: b[i].watched)
       }
     }
     counts = countOpenRows()
@@ -335,17 +290,10 @@ public struct ConnectionStore: Sendable {
   private mutating func update(slot: Int, with c: Connection, options: SocketOptions?, nowMs: UInt64) {
     lastRebuilt += 1
     lastPartialChanges?.append(Int32(truncatingIfNeeded: slot))
-    let fresh = TrafficCounters(c.record.info)
     rows.withUnsafeMutableBufferPointer { b in
-      let old = b[slot].counters
-      if old.segmentsMoved(to: fresh) { b[slot].lastActivityMs = nowMs }
-      b[slot].storedPreviousCounters = old
-      b[slot].hasPreviousCounters = true
-      b[slot].counters = fresh
       b[slot].connection = c
       b[slot].options = options
       b[slot].closedAtMs = nil
-      b[slot].refreshedAtMs = nowMs
       b[slot].seenInMerge = merges
     }
   }

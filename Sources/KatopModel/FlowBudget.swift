@@ -108,11 +108,13 @@ public enum FlowBudget {
     return v
   }
 
-  public static func verdict(_ c: Connection, context: FlowContext) -> FlowVerdict {
+  /// `watched`: what was watched of this connection (a store row's entry); nil: the context's
+  /// activity table's entry, if any.
+  public static func verdict(_ c: Connection, context: FlowContext, watched: FlowActivity.Entry? = nil) -> FlowVerdict {
     let r = c.record
     var idle = kernelFlowIdleMs(r)
-    let watched = context.activity?.watchedIdleMs(cookie: r.cookie)
-    if let w = watched { idle = idle.map { min($0, w) } ?? w }
+    let entry = watched ?? context.activity?.entry(cookie: r.cookie)
+    if let w = entry?.watchedIdleMs { idle = idle.map { min($0, w) } ?? w }
     let (profile, source) = context.budget(for: r.remote.address)
     var v = FlowVerdict(idleMs: idle, timeoutSeconds: profile?.idleTimeoutSeconds, budget: source, profile: profile)
     let key = FlowKey(
@@ -136,14 +138,13 @@ public enum FlowBudget {
         return v
       }
     }
-    let entry = context.activity?.entries[r.cookie]
-    if let activity = context.activity, let e = entry {
-      let now = activity.lastRefreshMs
+    if let e = entry {
+      let now = e.seenMs
       if profile.keepaliveRefreshes, let peer = e.lastPeerOnlyMs, Int64(now &- peer) < budgetMs {
         v.keptAliveBy = .peer
         return v
       }
-      if let data = e.lastDataMs, Int64(now &- data) < budgetMs, data > e.firstSeenMs {
+      if let data = e.lastDataMs, Int64(now &- data) < budgetMs {
         v.keptAliveBy = .traffic
         return v
       }

@@ -17,8 +17,11 @@ extension Analyzer {
   }
 
   /// One row's risks against its own flow budget (the TUI's store calls this in place).
-  public static func reevaluate(_ c: inout Connection, context: FlowContext, system: SystemInfo?, customIndex: UInt8?) {
-    let v = FlowBudget.verdict(c, context: context)
+  /// `watched`: the row's own watched entry (nil: the context's activity table).
+  public static func reevaluate(
+    _ c: inout Connection, context: FlowContext, system: SystemInfo?, customIndex: UInt8?, watched: FlowActivity.Entry? = nil
+  ) {
+    let v = FlowBudget.verdict(c, context: context, watched: watched)
     var profile = v.profile ?? .noMiddlebox
     if v.budget == .conntrack, let e = v.conntrack {
       // The entry's whole timeout: the idle it has seen plus the seconds it has left.

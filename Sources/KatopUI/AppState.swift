@@ -67,8 +67,8 @@ public struct AppState: Sendable {
   public var filter: ConnectionFilter
   public var sort: SortOrder
   public var profile: MiddleboxProfile
-  /// Path budgets and what was watched of each flow (FlowActivity, fed every refresh): the Cut in
-  /// column, the detail ladder and per-flow risks. nil: risks judged against `profile` alone.
+  /// Path budgets (each store row keeps what was watched of its flow): the Cut in column, the
+  /// detail ladder and per-flow risks. nil: risks judged against `profile` alone.
   public var flow: FlowContext? {
     get { store.flow }
     set { store.flow = newValue }
@@ -189,7 +189,6 @@ public struct AppState: Sendable {
     optionsRead: Bool = true
   ) {
     beginApply(now: now)
-    store.observeFlows(snapshot.sockets, nowMs: now, partial: coverage != .complete)
     store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
     endApply()
   }

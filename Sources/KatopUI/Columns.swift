@@ -44,10 +44,11 @@ enum Column: CaseIterable {
 
   // MARK: cell text
 
-  /// The cell text; `flow` gives the Cut in column its verdict (`-` without one).
-  func text(_ c: Connection, flow: FlowContext?) -> String {
+  /// The cell text; `flow` gives the Cut in column its verdict (`-` without one), with what the
+  /// row `watched` of the flow.
+  func text(_ c: Connection, flow: FlowContext?, watched: FlowActivity.Entry? = nil) -> String {
     guard self == .cutIn else { return text(c) }
-    return flow.map { FlowText.cutIn(FlowBudget.verdict(c, context: $0)) } ?? "-"
+    return flow.map { FlowText.cutIn(FlowBudget.verdict(c, context: $0, watched: watched)) } ?? "-"
   }
 
   func text(_ c: Connection) -> String {

@@ -142,7 +142,7 @@ extension Renderer {
     field("dead peer after", k.enabled == false ? "never by keepalive (would be \(maths))" : maths)
     field("detected in", k.detectInMs.map { Format.duration(ms: $0) + " from now" } ?? "never")
     if let flow {
-      let verdict = FlowBudget.verdict(c, context: flow)
+      let verdict = FlowBudget.verdict(c, context: flow, watched: row.watched)
       section("Flow: cut in " + FlowText.cutIn(verdict))
       for rung in FlowText.ladder(c, verdict) { field(rung.label, rung.value) }
     }

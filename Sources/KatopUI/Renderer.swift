@@ -238,7 +238,7 @@ public struct Renderer {
     let severityRole = Column.severityRole(c.worstSeverity)
     var col = 0
     for (column, width) in layout.columns {
-      let text = Fit.pad(column.text(c, flow: flow), width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
+      let text = Fit.pad(column.text(c, flow: flow, watched: row.watched), width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
       var role = uniform ?? .row
       if uniform == nil {
         switch column {

@@ -13,6 +13,8 @@ public enum RowStatus: Hashable, Sendable {
 public struct TableRow: Sendable {
   public var connection: Connection
   public var status: RowStatus
+  /// What the store watched of the flow (FlowBudget's flow idle and "kept by the peer").
+  public var watched: FlowActivity.Entry? = nil
   /// The row's identity: `ConnectionStore.key(of:)`, the socket cookie where there is one.
   public var cookie: UInt64 { ConnectionStore.key(of: connection.record) }
 }
@@ -36,9 +38,9 @@ public struct TableRows: RandomAccessCollection, Sendable {
 
   public subscript(position: Int) -> TableRow {
     let r = store[Int(slots[position])]
-    if r.isClosed { return TableRow(connection: r.connection, status: .closed) }
+    if r.isClosed { return TableRow(connection: r.connection, status: .closed, watched: r.watched) }
     let isNew = r.firstSeenMs.map { nowMs &- $0 < AppState.highlightMs } ?? false
-    return TableRow(connection: r.connection, status: isNew ? .new : .unchanged)
+    return TableRow(connection: r.connection, status: isNew ? .new : .unchanged, watched: r.watched)
   }
 
   /// The row's identity (`ConnectionStore.key(of:)`: the cookie, where the kernel gave one)

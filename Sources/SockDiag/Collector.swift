@@ -99,7 +99,9 @@ public final class Collector {
 
     var sockets: [SocketRecord] = []
     var lookedUp = false
-    if activeSource == .netlink, let looked = lookUpKnownSockets(request, nowMs: takenAt) {
+    // Read before any walk: a connection made during it moves the counters for the next check.
+    let opens = request.ports.isEmpty || discoveryIntervalMs == 0 ? nil : SystemInfoReader.tcpOpens()
+    if activeSource == .netlink, let looked = lookUpKnownSockets(request, nowMs: takenAt, opens: opens) {
       sockets = looked
       lookedUp = true
     } else {
@@ -128,7 +130,7 @@ public final class Collector {
     status.source = activeSource
     if let note = fallbackNote { status.notes.append(note) }
     if status.dumpInterrupted { status.notes.append(.dumpInterrupted) }
-    noteCollection(request, sockets: sockets, lookedUp: lookedUp, takenAtMs: takenAt, status: &status)
+    noteCollection(request, sockets: sockets, lookedUp: lookedUp, takenAtMs: takenAt, opens: opens, status: &status)
     if !system.privileged { status.notes.append(.notPrivileged) }
 
     var ownerMap: [UInt32: Owner] = [:]

@@ -2,7 +2,11 @@
 // exact lookups (SocketLookup.swift): a hash lookup each instead of a filtered walk of the whole
 // TCP hash (~10 ms of kernel time at 100k sockets, docs/performance.md). Any miss (gone,
 // another socket on the same 4-tuple, a changed state, any error) means "walk instead", so closed
-// sockets and state transitions are never guessed; new sockets appear at the next walk.
+// sockets and state transitions are never guessed; new sockets appear at the next walk. A walk
+// is due every discovery interval, unless the namespace's TCP open counters (/proc/net/snmp
+// ActiveOpens + PassiveOpens) have not moved since the last walk: then no connection can have
+// been made, and lookups go on up to `quietFactor` intervals (new listeners, which no counter
+// shows, wait at most that long).
 
 import Glibc
 import KatopModel
@@ -28,7 +32,13 @@ final class LookupRefresher {
     var states: UInt32
     var walkedAtMs: UInt64
     var sockets: [SocketRecord]
+    /// ActiveOpens + PassiveOpens read just before the walk (nil: unreadable).
+    var opens: UInt64? = nil
   }
+
+  /// Without a new open since the last walk, lookups stand in for up to this many discovery
+  /// intervals.
+  static let quietFactor: UInt64 = 4
 
   var memory: Memory?
   var discoveryMs: UInt64 = 0
@@ -51,12 +61,15 @@ final class LookupRefresher {
   /// interval must not slip to the next one because it ran a few ms early.
   static func slack(discoveryMs: UInt64) -> UInt64 { min(100, discoveryMs / 10) }
 
-  /// The remembered walk's sockets when `request` may be answered by lookups at `nowMs`.
-  func candidates(for request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
+  /// The remembered walk's sockets when `request` may be answered by lookups at `nowMs`;
+  /// `opens`: the namespace's open counters now (nil: unknown, the discovery interval rules).
+  func candidates(for request: CollectRequest, nowMs: UInt64, opens: UInt64? = nil) -> [SocketRecord]? {
     guard discoveryMs > 0, nowMs >= pausedUntilMs, let memory, memory.ports == request.ports,
-      memory.states == request.states, nowMs >= memory.walkedAtMs,
-      nowMs - memory.walkedAtMs + LookupRefresher.slack(discoveryMs: discoveryMs) < discoveryMs
+      memory.states == request.states, nowMs >= memory.walkedAtMs
     else { return nil }
+    let age = nowMs - memory.walkedAtMs + LookupRefresher.slack(discoveryMs: discoveryMs)
+    let quiet = opens != nil && opens == memory.opens
+    guard age < discoveryMs * (quiet ? LookupRefresher.quietFactor : 1) else { return nil }
     return memory.sockets
   }
 
@@ -136,9 +149,9 @@ extension Collector {
   }
 
   /// The known sockets of `request`, freshly looked up, or nil: walk.
-  func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64) -> [SocketRecord]? {
+  func lookUpKnownSockets(_ request: CollectRequest, nowMs: UInt64, opens: UInt64?) -> [SocketRecord]? {
     let refresher = lookupRefresher
-    guard let known = refresher.candidates(for: request, nowMs: nowMs) else {
+    guard let known = refresher.candidates(for: request, nowMs: nowMs, opens: opens) else {
       return nil
     }
     do {
@@ -161,7 +174,8 @@ extension Collector {
   /// Records what this collection was and whether the next one may use lookups; tells the UI how
   /// often new sockets are found (`CollectorStatus.discoveryIntervalMs`).
   func noteCollection(
-    _ request: CollectRequest, sockets: [SocketRecord], lookedUp: Bool, takenAtMs: UInt64, status: inout CollectorStatus
+    _ request: CollectRequest, sockets: [SocketRecord], lookedUp: Bool, takenAtMs: UInt64, opens: UInt64?,
+    status: inout CollectorStatus
   ) {
     let refresher = lookupRefresher
     refresher.lastKind = lookedUp ? .lookups : .walk
@@ -174,7 +188,8 @@ extension Collector {
         && sockets.count <= LookupRefresher.maxSockets
       refresher.memory =
         eligible
-        ? LookupRefresher.Memory(ports: request.ports, states: request.states, walkedAtMs: takenAtMs, sockets: sockets)
+        ? LookupRefresher.Memory(
+          ports: request.ports, states: request.states, walkedAtMs: takenAtMs, sockets: sockets, opens: opens)
         : nil
     }
     // While lookups pause every collection walks: nothing to say in the header.

@@ -98,12 +98,21 @@ enum SystemInfoReader {
     return (fallback, .ignoredSysctl(name: name, shown: trimmed.isEmpty ? nil : shown, range: range, assumed: fallback))
   }
 
+  /// ActiveOpens + PassiveOpens of this namespace's TCP MIB (/proc/net/snmp, both families):
+  /// moves whenever a connection is made here. nil when unreadable.
+  static func tcpOpens(procRoot: String = "/proc") -> UInt64? {
+    guard let snmp = SystemCalls.readString(procRoot + "/net/snmp") else { return nil }
+    let c = tcpExtCounters(snmp, ["ActiveOpens", "PassiveOpens"], group: "Tcp:")
+    guard let active = c[0], let passive = c[1] else { return nil }
+    return active &+ passive
+  }
+
   /// The values of the TcpExt counters `names` (same order; nil when missing or not a number),
-  /// from /proc/net/netstat's TcpExt name line and value line: each name's position in the
-  /// first picks its value in the second.
-  static func tcpExtCounters(_ text: String, _ names: [String]) -> [UInt64?] {
+  /// from /proc/net/netstat's TcpExt name line and value line (or another `group`'s, e.g. "Tcp:"
+  /// of /proc/net/snmp): each name's position in the first picks its value in the second.
+  static func tcpExtCounters(_ text: String, _ names: [String], group: String = "TcpExt:") -> [UInt64?] {
     var tcpExt: [Substring] = []
-    for line in text.split(separator: "\n") where line.hasPrefix("TcpExt:") {
+    for line in text.split(separator: "\n") where line.hasPrefix(group) {
       tcpExt.append(line)
       if tcpExt.count == 2 { break }
     }

@@ -1,5 +1,6 @@
 // katop-bench: katop side by side with ss on the same loopback sockets (docs/performance.md).
 //   katop-bench [--connections N] [--small N] [--runs R] [--tui-seconds S] [--no-tui] [--swift-test DIR]
+//   katop-bench --memory [--connections N]: only the TUI's heap, step by step (MemoryProbe.swift)
 // The first table is the engine targets (docs/performance.md); the detail rows follow.
 import Foundation
 import Glibc
@@ -12,6 +13,8 @@ struct Options {
   var tui = true
   /// A package directory whose `swift test` is timed while the sockets are open (nil: skipped).
   var swiftTestDir: String?
+  /// Only the heap probe (MemoryProbe.swift), then exit.
+  var memoryOnly = false
 }
 
 func parseOptions() -> Options {
@@ -31,9 +34,10 @@ func parseOptions() -> Options {
     case "--runs": o.runs = Int(value(a)) ?? -1
     case "--tui-seconds": o.tuiSeconds = Double(value(a)) ?? -1
     case "--no-tui": o.tui = false
+    case "--memory": o.memoryOnly = true
     case "--swift-test": o.swiftTestDir = value(a)
     case "-h", "--help":
-      print("usage: katop-bench [--connections N (50000)] [--small N (50)] [--runs R (5)] [--tui-seconds S (10)] [--no-tui] [--swift-test DIR]")
+      print("usage: katop-bench [--connections N (50000)] [--small N (50)] [--runs R (5)] [--tui-seconds S (10)] [--no-tui] [--swift-test DIR] [--memory]")
       exit(0)
     default:
       FileHandle.standardError.write(Data("katop-bench: unknown option \(a)\n".utf8))
@@ -69,6 +73,17 @@ defer { for f in fixtures { f.stop() } }
 let smallPort = fixtures[fixtures.count - 1].port
 let sockets = countSockets()
 let portFilter = "( sport = :\(smallPort) or dport = :\(smallPort) )"
+
+if options.memoryOnly {
+  print("katop-bench --memory: \(sockets) TCP sockets, heap in use (MiB) after each step of the TUI's data flow")
+  do {
+    for (step, mib) in try probeMemory() { print(String(format: "%7.1f  ", mib) + step) }
+  } catch {
+    print("katop-bench: memory probe failed: \(error)")
+  }
+  for f in fixtures { f.stop() }
+  exit(0)
+}
 
 struct Row {
   var measure: String

@@ -25,7 +25,7 @@ extension Katop {
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
     config.readonly = readonly
-    config.flow = reportContext(profileResolution, activity: FlowActivity()).flow
+    config.flow = reportContext(profileResolution, activity: nil).flow
     // Used by the collection thread only; the mutex makes handing it over checked.
     let collector = Mutex(Collector(source: source))
     // Sockets the UI thread just changed: their cached settings are dropped before the next collection.

@@ -97,30 +97,43 @@ final class ConnectionStoreTests: XCTestCase {
     XCTAssertEqual(store.rows[try! XCTUnwrap(store.slot(of: 8))].connection.idleMs, 9999)
   }
 
-  func testCountersOfThePreviousRefreshAndLastActivity() {
-    func record(segsIn: UInt32, segsOut: UInt32, idleMs: UInt32) -> SocketRecord {
+  func testWhatTheRowWatchedAndLastActivity() {
+    func record(segsIn: UInt32, segsOut: UInt32, idleMs: UInt32, bytesReceived: UInt64 = 0) -> SocketRecord {
       var info = Fixture.info(idleMs: idleMs)
       info.segsIn = segsIn
       info.segsOut = segsOut
-      info.bytesAcked = UInt64(segsOut) * 100
+      info.bytesAcked = 1000
+      info.bytesReceived = bytesReceived
       return Fixture.record(inode: 1001, cookie: 1, info: info)
     }
     var store = ConnectionStore()
     store.merge(snapshot([record(segsIn: 10, segsOut: 10, idleMs: 100)]), coverage: .complete, nowMs: 1000)
     var row = store.rows[0]
-    XCTAssertNil(row.previousCounters)
+    XCTAssertEqual(row.watched.seenMs, 1000)
     XCTAssertNil(row.lastActivityMs)
     // Idle grows, no segment moved: no activity.
     store.merge(snapshot([record(segsIn: 10, segsOut: 10, idleMs: 1100)]), coverage: .complete, nowMs: 2000)
     row = store.rows[0]
-    XCTAssertEqual(row.previousCounters?.segsIn, 10)
     XCTAssertNil(row.lastActivityMs)
-    store.merge(snapshot([record(segsIn: 10, segsOut: 12, idleMs: 0)]), coverage: .complete, nowMs: 3000)
+    XCTAssertEqual(row.watched.seenMs, 2000)
+    // A segment in while last_data_recv / last_ack_recv kept growing: the peer's keepalive probe.
+    store.merge(snapshot([record(segsIn: 11, segsOut: 11, idleMs: 2100)]), coverage: .complete, nowMs: 3000)
     row = store.rows[0]
     XCTAssertEqual(row.lastActivityMs, 3000)
-    XCTAssertEqual(row.previousCounters, TrafficCounters(segsIn: 10, segsOut: 10, bytesAcked: 1000, bytesReceived: nil))
-    XCTAssertEqual(row.counters.segsOut, 12)
-    XCTAssertEqual(row.counters.bytesAcked, 1200)
+    XCTAssertEqual(row.watched.lastPeerOnlyMs, 3000)
+    XCTAssertNil(row.watched.lastDataMs)
+    // Data: bytes move and the receive idle restarts.
+    store.merge(snapshot([record(segsIn: 12, segsOut: 12, idleMs: 0, bytesReceived: 50)]), coverage: .complete, nowMs: 4000)
+    row = store.rows[0]
+    XCTAssertEqual(row.lastActivityMs, 4000)
+    XCTAssertEqual(row.watched.lastPeerOnlyMs, 3000)
+    XCTAssertEqual(row.watched.lastDataMs, 4000)
+    XCTAssertEqual(row.refreshedAtMs, 4000)
+    // A record without tcp_info: only the sighting is kept.
+    store.merge(snapshot([Fixture.record(inode: 1001, cookie: 1, info: nil)]), coverage: .complete, nowMs: 5000)
+    row = store.rows[0]
+    XCTAssertEqual(row.watched.seenMs, 5000)
+    XCTAssertEqual(row.lastActivityMs, 4000)
   }
 
   func testOwnersAndSettingsAreKeptWhenARefreshDoesNotReadThem() {

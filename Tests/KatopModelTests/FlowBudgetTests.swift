@@ -141,6 +141,35 @@ final class FlowBudgetTests: XCTestCase {
     let judged = FlowBudget.verdict(c, context: FlowContext(rules: context.rules, profile: .aws, activity: still))
     XCTAssertEqual(judged.cutInMs, 6000)
   }
+
+  /// The TUI's store keeps what was watched in each row (no activity table): a peer's probe seen
+  /// between two merges keeps that row's flow, while its idle twin, merged alike, is cut.
+  func testTheStoreJudgesEachRowByWhatItsRowWatched() throws {
+    func record(cookie: UInt64, inode: UInt32, segs: UInt32, idleMs: UInt32) -> SocketRecord {
+      var r = connection(remote: .v4(198, 51, 100, 2), lastMs: idleMs).record
+      r.cookie = cookie
+      r.inode = inode
+      r.info?.segsIn = segs
+      r.info?.segsOut = segs
+      return r
+    }
+    var store = ConnectionStore(profile: .aws)
+    store.flow = FlowContext(rules: PathRules([try rule("198.51.100.0/24=20")]), profile: .aws)
+    store.merge(
+      Snapshot(system: SystemInfo(), sockets: [record(cookie: 1, inode: 11, segs: 10, idleMs: 8000), record(cookie: 2, inode: 12, segs: 10, idleMs: 8000)]),
+      coverage: .complete, nowMs: 1000)
+    // 6 s later: both aged by 6 s on last_*; only cookie 1's counters moved (a probe in, our ACK out).
+    store.merge(
+      Snapshot(system: SystemInfo(), sockets: [record(cookie: 1, inode: 11, segs: 11, idleMs: 14_000), record(cookie: 2, inode: 12, segs: 10, idleMs: 14_000)]),
+      coverage: .complete, nowMs: 7000)
+    let probed = store.rows[try XCTUnwrap(store.slot(of: 1))], idle = store.rows[try XCTUnwrap(store.slot(of: 2))]
+    let flow = try XCTUnwrap(store.flow)
+    XCTAssertEqual(FlowBudget.verdict(probed.connection, context: flow, watched: probed.watched).keptAliveBy, .peer)
+    XCTAssertEqual(FlowBudget.verdict(idle.connection, context: flow, watched: idle.watched).cutInMs, 6000)
+    // The merge judged the risks the same way: the idle twin is at risk on its 20 s budget, the probed one is not.
+    XCTAssertFalse(probed.connection.risks.contains { $0.id == .noKeepalive })
+    XCTAssertTrue(idle.connection.risks.contains { $0.id == .noKeepalive })
+  }
 }
 
 extension IPAddress {

@@ -171,6 +171,32 @@ final class LookupTests: XCTestCase {
     XCTAssertEqual(collector.lastCollectionKind, .walk)
   }
 
+  /// With no connection made in the namespace since the walk (its TCP open counters unchanged),
+  /// lookups go on past the discovery interval, up to `quietFactor` intervals; any new open, or
+  /// unreadable counters, walk at the interval as before.
+  func testQuietNamespaceStretchesLookupsUntilAnOpen() {
+    let r = LookupRefresher()
+    r.discoveryMs = 1000
+    let known = [SocketRecord(family: 2, state: .established, local: Endpoint(address: .v4(127, 0, 0, 1), port: 1), remote: Endpoint(address: .v4(127, 0, 0, 1), port: 2), cookie: 9)]
+    r.memory = LookupRefresher.Memory(ports: [2], states: CollectRequest().states, walkedAtMs: 10_000, sockets: known, opens: 500)
+    let request = CollectRequest(ports: [2])
+    XCTAssertNotNil(r.candidates(for: request, nowMs: 10_500, opens: 501), "within the interval: lookups")
+    XCTAssertNil(r.candidates(for: request, nowMs: 11_000, opens: 501), "a connection was made: walk at the interval")
+    XCTAssertNil(r.candidates(for: request, nowMs: 11_000, opens: nil), "counters unreadable: walk at the interval")
+    XCTAssertNotNil(r.candidates(for: request, nowMs: 11_000, opens: 500), "quiet: lookups go on")
+    XCTAssertNotNil(r.candidates(for: request, nowMs: 13_800, opens: 500))
+    XCTAssertNil(r.candidates(for: request, nowMs: 13_950, opens: 500), "at most 4 intervals (new listeners)")
+  }
+
+  func testOpenCountersMoveWithANewConnection() throws {
+    let before = try XCTUnwrap(SystemInfoReader.tcpOpens(), "/proc/net/snmp has Tcp: ActiveOpens and PassiveOpens")
+    let v4 = try LoopbackSockets()
+    defer { v4.closeAll() }
+    _ = try v4.connectPair()
+    let after = try XCTUnwrap(SystemInfoReader.tcpOpens())
+    XCTAssertGreaterThanOrEqual(after, before + 2, "one active and one passive open")
+  }
+
   /// The TUI passes its discovery interval in each request (it follows the interval keys).
   func testRequestCarriesTheDiscoveryInterval() throws {
     let v4 = try LoopbackSockets()

@@ -7,4 +7,7 @@
 /// back to the kernel on free. Returns mallopt's result (1 on success).
 int katop_set_mmap_threshold(int bytes);
 
+/// Bytes of heap in use (mallinfo2: arena in use plus mmapped chunks): katop-bench's memory probe.
+unsigned long long katop_malloc_in_use(void);
+
 #endif
