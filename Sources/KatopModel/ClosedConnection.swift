@@ -22,7 +22,8 @@ public struct ClosedConnection: Sendable, Hashable {
   /// started, so it lived longer.
   public var lifetimeMs: UInt64?
   public var lifetimeAtLeast: Bool
-  /// ms since the last segment received at the free (min(last_data_recv, last_ack_recv)).
+  /// ms since data last crossed the flow either way at the free (min(last_data_recv,
+  /// last_data_sent): the FIN exchange of an orderly close and unanswered probes do not count).
   public var idleMs: UInt64?
   /// The path's budget: seconds, its name (aws, path rule's profile) and where it came from.
   public var budgetSeconds: Int?
@@ -61,6 +62,14 @@ public struct ClosedConnection: Sendable, Hashable {
     return parts.joined(separator: ", ")
   }
 
+  static func dataIdleMs(_ r: SocketRecord) -> UInt64? {
+    switch (r.info?.lastDataRecvMs, r.info?.lastDataSentMs) {
+    case let (recv?, sent?): return UInt64(min(recv, sent))
+    case let (one?, nil), let (nil, one?): return UInt64(one)
+    case (nil, nil): return nil
+    }
+  }
+
   /// One line: cause evidence, then idle against the budget.
   public var summary: String {
     let tail = idleAgainstBudget
@@ -89,7 +98,7 @@ extension ConnectionStore {
     return ClosedConnection(
       cookie: r.cookie, family: r.family, local: r.local, remote: r.remote, closedAtMs: death.receivedAtMs,
       cause: cause, evidence: evidence, known: row != nil, lastState: known?.record.state, owner: known?.owner,
-      keepalive: known?.keepalive, lifetimeMs: lifetime, lifetimeAtLeast: atLeast, idleMs: KeepaliveMath.idleMs(r),
+      keepalive: known?.keepalive, lifetimeMs: lifetime, lifetimeAtLeast: atLeast, idleMs: ClosedConnection.dataIdleMs(r),
       budgetSeconds: budgetProfile?.idleTimeoutSeconds, budgetName: budgetProfile?.name, budgetSource: source,
       risks: known?.risks.map(\.id) ?? [], probes: Int(r.info?.probes ?? 0), retransmits: Int(r.info?.retransmits ?? 0),
       bytesAcked: r.info?.bytesAcked, bytesReceived: r.info?.bytesReceived)

@@ -18,7 +18,16 @@ public enum DeathClassifier {
     let retransmits = Int(info?.retransmits ?? 0)
     let unacked = Int(info?.unacked ?? 0)
     let idle = KeepaliveMath.idleMs(death.record)
-    let backing = counters.map(\.nonZeroText).flatMap { $0.isEmpty ? nil : " (\($0))" } ?? ""
+    // Only the counters that bear on the cause named (they count the whole namespace).
+    func backing(_ pick: (AbortCounters) -> AbortCounters) -> String {
+      guard let counters else { return "" }
+      let text = pick(counters).nonZeroText
+      return text.isEmpty ? "" : " (\(text))"
+    }
+    let timeoutBacking = backing { AbortCounters(abortOnTimeout: $0.abortOnTimeout, keepaliveProbes: $0.keepaliveProbes) }
+    let resetBacking = backing {
+      AbortCounters(estabResets: $0.estabResets, abortOnClose: $0.abortOnClose, abortOnData: $0.abortOnData, abortOnLinger: $0.abortOnLinger)
+    }
     if let kill {
       return (.killedByKatop, "SOCK_DESTROY sent by katop (pid \(kill.pid))")
     }
@@ -30,38 +39,38 @@ public enum DeathClassifier {
         let what = probes > 0 ? "\(probes) keepalive probe\(probes == 1 ? "" : "s")" : "\(retransmits) retransmissions"
         return (
           .userTimeout,
-          "TCP_USER_TIMEOUT \(userTimeoutMs) ms passed with \(what) unanswered (\(seconds(unansweredMs)) without an ACK)\(backing)"
+          "TCP_USER_TIMEOUT \(userTimeoutMs) ms passed with \(what) unanswered (\(seconds(unansweredMs)) without an ACK)\(timeoutBacking)"
         )
       }
     }
     if probes > 0, unacked == 0, probes >= keepcnt {
-      return (.keepalive, "keepalive gave up: \(probes)/\(keepcnt) probes unanswered\(backing)")
+      return (.keepalive, "keepalive gave up: \(probes)/\(keepcnt) probes unanswered\(timeoutBacking)")
     }
     if retransmits > 0, unacked > 0 || probes > 0 {
       let what = probes > 0 && unacked == 0 ? "\(probes) zero-window probes" : "\(retransmits) retransmissions"
       return (
         .retransmissionTimeout,
-        "retransmission timeout: \(what) of \(unacked) unacked segment\(unacked == 1 ? "" : "s") unanswered (tcp_retries2 \(system.tcpRetries2))\(backing)"
+        "retransmission timeout: \(what) of \(unacked) unacked segment\(unacked == 1 ? "" : "s") unanswered (tcp_retries2 \(system.tcpRetries2))\(timeoutBacking)"
       )
     }
     if let state = known?.record.state, closingStates.contains(state) {
-      return (.orderlyClose, "orderly close: last seen \(state.kernelName)\(backing)")
+      return (.orderlyClose, "orderly close: last seen \(state.kernelName)")
     }
     guard let extra = death.ackedBeyondData else {
-      return (.orderlyClose, "no abort seen (tcp_info without bytes_sent)\(backing)")
+      return (.orderlyClose, "no abort seen (tcp_info without bytes_sent)")
     }
     // bytes_acked counts the SYN (client side only) and our FIN beyond the data.
     if extra >= 2 {
-      return (.orderlyClose, "orderly close: our FIN acknowledged (bytes_acked = data + SYN + FIN)\(backing)")
+      return (.orderlyClose, "orderly close: our FIN acknowledged (bytes_acked = data + SYN + FIN)")
     }
     if extra <= 0 {
-      return (.reset, "reset: ended without our FIN acknowledged (bytes_acked = data only)\(backing)")
+      return (.reset, "reset: ended without our FIN acknowledged (bytes_acked = data only)\(resetBacking)")
     }
     // 1: the client's SYN without a FIN, or the server's FIN: the host counters decide.
     if let resets = counters?.estabResets, resets > 0 {
-      return (.reset, "reset: no FIN exchange shown (bytes_acked = data + 1)\(backing)")
+      return (.reset, "reset: no FIN exchange shown (bytes_acked = data + 1)\(resetBacking)")
     }
-    return (.orderlyClose, "orderly close: no abort counted\(backing)")
+    return (.orderlyClose, "orderly close: no abort counted")
   }
 
   static func seconds(_ ms: UInt64) -> String {

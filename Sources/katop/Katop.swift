@@ -23,7 +23,7 @@ struct Katop: ParsableCommand {
       + "Exit status: 0 success, 1 runtime error, 64 usage error, 74 output error, 78 config file error; "
       + "--check: 0 OK, 1 warning, 2 critical, 3 unknown.",
     version: "katop \(Katop.version)",
-    subcommands: [ExportCommand.self] + actionCommands)
+    subcommands: [ExportCommand.self, LogCommand.self] + actionCommands)
 
   static let version = "0.1.0"
 
