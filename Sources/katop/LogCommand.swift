@@ -46,7 +46,7 @@ struct LogCommand: ParsableCommand {
     let collector = Collector(source: settings.source)
     let resolution = settings.profileResolution
     var store = ConnectionStore(profile: resolution.profile, lingerMs: max(10_000, 3 * interval))
-    store.flow = settings.reportContext(resolution, activity: FlowActivity()).flow
+    store.flow = settings.reportContext(resolution, activity: nil).flow
     var risks = RiskChanges()
     let ports = Set(settings.ports)
     var written = 0
@@ -59,7 +59,6 @@ struct LogCommand: ParsableCommand {
       var now = Clocks.monotonicMs()
       if now >= nextDump {
         let snapshot = try collector.collect(settings.request)
-        store.observeFlows(snapshot.sockets, nowMs: snapshot.takenAtMs, partial: false)
         let baseline = store.completeAtMs == nil
         store.merge(snapshot, coverage: .complete, nowMs: snapshot.takenAtMs)
         if riskChanges {
