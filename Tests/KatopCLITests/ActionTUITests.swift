@@ -59,6 +59,8 @@ final class ActionTUITests: XCTestCase {
     XCTAssertEqual(logged.count, 1, "\(logged)")
     XCTAssertTrue(logged.first?.contains("]: set-keepalive by uid 0 (root") ?? false, "\(logged)")
     XCTAssertTrue(logged.first?.hasSuffix("-> on 120/15/4 user-timeout 40000ms") ?? false, "\(logged)")
+    // The session as the user saw it (docs/actions.md quotes it).
+    print("K in the TUI, before:\n\(before)\nthe confirmation:\n\(confirm)\nafter y:\n\(after)\nsyslog:\n" + logged.joined(separator: "\n"))
 
     // U puts the old values back (asks first).
     try t.send("U")
