@@ -29,6 +29,8 @@ public struct FlowContext: Sendable {
   public var hz: Int?
   /// This namespace's conntrack entries by 4-tuple (nil: not read / not loaded).
   public var conntrack: [FlowKey: ConntrackEntry]?
+  /// Local ports with a LISTEN socket in the collection (ConnectionSide.swift); nil: not known.
+  public var listeningPorts: Set<UInt16>?
 
   public init(
     rules: PathRules = PathRules(), profile: MiddleboxProfile, profileSource: BudgetSource = .profile,
@@ -68,6 +70,8 @@ public struct FlowVerdict: Hashable, Sendable {
   public var keepaliveArrivesMs: Int64?
   /// The flow's entry in this host's conntrack table.
   public var conntrack: ConntrackEntry?
+  /// Which end this socket is (nil: not known).
+  public var side: ConnectionSide?
 }
 
 public enum FlowBudget {
@@ -117,6 +121,7 @@ public enum FlowBudget {
     if let w = entry?.watchedIdleMs { idle = idle.map { min($0, w) } ?? w }
     let (profile, source) = context.budget(for: r.remote.address)
     var v = FlowVerdict(idleMs: idle, timeoutSeconds: profile?.idleTimeoutSeconds, budget: source, profile: profile)
+    v.side = context.side(of: r)
     let key = FlowKey(
       local: Endpoint(address: IPAddressText.unmapped(r.local.address), port: r.local.port),
       remote: Endpoint(address: IPAddressText.unmapped(r.remote.address), port: r.remote.port))

@@ -36,6 +36,7 @@ extension JSONReport {
     w.key("cutInMs"); w.int(v.cutInMs)
     w.key("keptAliveBy"); if let k = v.keptAliveBy { w.string(k.rawValue) } else { w.null() }
     w.key("keepaliveArrivesMs"); w.int(v.keepaliveArrivesMs)
+    w.key("side"); if let side = v.side { w.string(side.rawValue) } else { w.null() }
     w.endObject()
   }
 

@@ -190,6 +190,12 @@ public struct AppState: Sendable {
   ) {
     beginApply(now: now)
     store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
+    if coverage == .complete, store.flow != nil {
+      // Which end each socket is (the detail page's advice): the walk's listeners.
+      let ports = FlowContext.listeningPorts(
+        snapshot.sockets, listenersCollected: collectRequest.states & TCPState.listen.mask != 0)
+      store.flow?.listeningPorts = ports
+    }
     endApply()
   }
 

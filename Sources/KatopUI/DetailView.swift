@@ -145,6 +145,11 @@ extension Renderer {
       let verdict = FlowBudget.verdict(c, context: flow, watched: row.watched)
       section("Flow: cut in " + FlowText.cutIn(verdict))
       for rung in FlowText.ladder(c, verdict) { field(rung.label, rung.value) }
+      if let side = verdict.side {
+        field("side", side == .server ? "server (accepted on listening port \(r.local.port))" : "client (connected out)")
+        let advice = FixAdvisor.recommended(for: verdict.profile ?? flow.profile)
+        field("fix at this end", FixAdvisor.advice(side: side, command: c.owner?.command, remote: r.remote, localPort: r.local.port, advice))
+      }
     }
 
     guard let info = r.info else {

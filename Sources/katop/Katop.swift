@@ -162,7 +162,9 @@ struct Katop: ParsableCommand {
     var snapshot = try collector.collect(request)
     activity?.observe(snapshot.sockets, nowMs: Clocks.monotonicMs())
     let resolution = profileResolution
-    let context = reportContext(resolution, activity: activity)
+    var context = reportContext(resolution, activity: activity)
+    context.flow.listeningPorts = FlowContext.listeningPorts(
+      snapshot.sockets, listenersCollected: request.states & TCPState.listen.mask != 0)
     var rows = Analyzer.analyze(snapshot, profile: resolution.profile, workers: Parallel.workerCount)
     Analyzer.reevaluate(&rows, context: context.flow, system: snapshot.system)
     let system = snapshot.system

@@ -72,6 +72,29 @@ final class FlowOptionsTests: XCTestCase {
     }
   }
 
+  /// Which end each socket is, from the listeners of the same collection: the accepted end
+  /// (local port = the listener's) is the server, the connecting end the client; the listener
+  /// itself has no side; with a state filter that leaves LISTEN out no side is claimed.
+  func testSideOfEachEndFromTheListeners() throws {
+    try Binaries.require(Binaries.katop)
+    let pair = try LoopbackPair()
+    try pair.connectClient()
+    func sides(_ args: [String]) throws -> [String: [String]] {
+      let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)"] + args)
+      XCTAssertEqual(r.status, 0, r.stderr)
+      var out: [String: [String]] = [:]
+      for c in try jsonObject(r.stdout)["connections"] as? [[String: Any]] ?? [] {
+        let state = c["state"] as? String ?? "?"
+        let local = (c["local"] as? [String: Any])?["port"] as? Int
+        let role = (c["flow"] as? [String: Any])?["side"] as? String ?? "null"
+        out[state, default: []].append("\(local == Int(pair.port) ? "accepted" : "connecting"):\(role)")
+      }
+      return out.mapValues { $0.sorted() }
+    }
+    XCTAssertEqual(try sides([]), ["LISTEN": ["accepted:null"], "ESTABLISHED": ["accepted:server", "connecting:client"]])
+    XCTAssertEqual(try sides(["--state", "established"]), ["ESTABLISHED": ["accepted:null", "connecting:null"]])
+  }
+
   func testBadPathAndObserveInputIsAUsageError() throws {
     try Binaries.require(Binaries.katop)
     for (args, message) in [

@@ -142,6 +142,27 @@ final class FlowBudgetTests: XCTestCase {
     XCTAssertEqual(judged.cutInMs, 6000)
   }
 
+  func testSideFromTheListenersAndAdviceForThatEnd() {
+    let listener = SocketRecord(family: 2, state: .listen, local: Endpoint(address: .v4(0, 0, 0, 0), port: 3306), remote: Endpoint(address: .v4(0, 0, 0, 0), port: 0), cookie: 1)
+    let accepted = SocketRecord(family: 2, state: .established, local: Endpoint(address: .v4(192, 0, 2, 2), port: 3306), remote: Endpoint(address: .v4(198, 51, 100, 7), port: 51000), cookie: 2)
+    let connecting = SocketRecord(family: 2, state: .established, local: Endpoint(address: .v4(192, 0, 2, 2), port: 51001), remote: Endpoint(address: .v4(198, 51, 100, 7), port: 3306), cookie: 3)
+    var context = FlowContext(profile: .aws)
+    XCTAssertNil(context.side(of: accepted), "no listeners known")
+    context.listeningPorts = FlowContext.listeningPorts([listener, accepted, connecting], listenersCollected: true)
+    XCTAssertEqual(context.listeningPorts, [3306])
+    XCTAssertNil(context.side(of: listener))
+    XCTAssertEqual(context.side(of: accepted), .server)
+    XCTAssertEqual(context.side(of: connecting), .client)
+    XCTAssertNil(FlowContext.listeningPorts([accepted], listenersCollected: false))
+    let r = FixAdvisor.recommended(for: .aws)
+    let server = FixAdvisor.advice(side: .server, command: "mariadbd", remote: accepted.remote, localPort: 3306, r)
+    XCTAssertTrue(server.hasPrefix("this end accepted the connection on listening port 3306: set keepalive in the server, MariaDB: tcp_keepalive_time=300"), server)
+    let client = FixAdvisor.advice(side: .client, command: "python3", remote: connecting.remote, localPort: 51001, r)
+    XCTAssertTrue(client.hasPrefix("this end connected to 198.51.100.7:3306: set keepalive in the client, Python: sock.setsockopt"), client)
+    let mariadbClient = FixAdvisor.advice(side: .client, command: "mariadb", remote: connecting.remote, localPort: 51001, r)
+    XCTAssertFalse(mariadbClient.contains("[mysqld]"), "a mariadb client gets the client library's advice, not the server's: \(mariadbClient)")
+  }
+
   /// The TUI's store keeps what was watched in each row (no activity table): a peer's probe seen
   /// between two merges keeps that row's flow, while its idle twin, merged alike, is cut.
   func testTheStoreJudgesEachRowByWhatItsRowWatched() throws {
