@@ -34,7 +34,7 @@ public enum FlowText {
     case .idleTimeout: budget = "\(v.timeoutSeconds ?? 0)s from --idle-timeout"
     case .conntrack: budget = "\(v.timeoutSeconds ?? 0)s left on this host's conntrack entry"
     }
-    out.append(("middlebox budget", budget))
+    out.append(("path budget", budget))
     let verdict: String
     switch v.keptAliveBy {
     case .keepalive?: verdict = "kept: our keepalive refreshes the middlebox before its budget runs out"
