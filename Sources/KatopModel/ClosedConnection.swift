@@ -81,7 +81,7 @@ extension ConnectionStore {
   /// The death joined to the row of the same cookie (open or lingering), classified.
   public func closedConnection(for death: SocketDeath, kill: KatopKill?, counters: AbortCounters?) -> ClosedConnection {
     let r = death.record
-    let row = slot(of: death.record.cookie).map { rows[$0] }
+    let row = slot(of: death.record.cookie).map { rows[$0] } ?? departed[death.record.cookie]
     let known = row?.connection
     let (cause, evidence) = DeathClassifier.classify(death, known: known, system: system, kill: kill, counters: counters)
     var lifetime: UInt64?
@@ -102,5 +102,30 @@ extension ConnectionStore {
       budgetSeconds: budgetProfile?.idleTimeoutSeconds, budgetName: budgetProfile?.name, budgetSource: source,
       risks: known?.risks.map(\.id) ?? [], probes: Int(r.info?.probes ?? 0), retransmits: Int(r.info?.retransmits ?? 0),
       bytesAcked: r.info?.bytesAcked, bytesReceived: r.info?.bytesReceived)
+  }
+}
+
+/// The last `capacity` rows the store freed, by cookie: bounded whatever the churn.
+public struct DepartedRows: Sendable {
+  public static let capacity = 4096
+  private var byKey: [UInt64: StoredConnection] = [:]
+  private var order: [UInt64] = []
+  private var next = 0
+
+  public init() {}
+
+  public var count: Int { byKey.count }
+  public subscript(key: UInt64) -> StoredConnection? { byKey[key] }
+
+  mutating func keep(_ row: StoredConnection) {
+    let key = row.key
+    if byKey.updateValue(row, forKey: key) != nil { return }
+    if order.count < DepartedRows.capacity {
+      order.append(key)
+      return
+    }
+    byKey[order[next]] = nil
+    order[next] = key
+    next = (next + 1) % DepartedRows.capacity
   }
 }

@@ -44,3 +44,31 @@ public struct ClosedLog: Sendable {
     total = 0
   }
 }
+
+/// A death as the listener heard it, with what the listener's side knows: katop's kill journal
+/// entry for the cookie and the abort counters' deltas of its batch (the TUI joins it to the store).
+public struct HeardDeath: Sendable {
+  public var death: SocketDeath
+  public var kill: KatopKill?
+  public var counters: AbortCounters?
+  public init(death: SocketDeath, kill: KatopKill?, counters: AbortCounters?) {
+    self.death = death
+    self.kill = kill
+    self.counters = counters
+  }
+}
+
+extension ConnectionFilter {
+  /// The table's filter over a dead connection: ports, risky only (died of anything but an
+  /// orderly close, or was risky when last seen), and the text over addresses, owner and cause.
+  /// States do not apply (every death is CLOSE).
+  public func matches(_ c: ClosedConnection) -> Bool {
+    if !ports.isEmpty && !ports.contains(c.local.port) && !ports.contains(c.remote.port) { return false }
+    if riskyOnly && c.cause == .orderlyClose && c.risks.isEmpty { return false }
+    guard !text.isEmpty else { return true }
+    let n = Array(text.lowercased().utf8)
+    var fields = [c.cause.rawValue, c.cause.label, Format.endpoint(c.local), Format.endpoint(c.remote)]
+    if let o = c.owner { fields += [o.command, "\(o.pid)/\(o.command)"] }
+    return fields.contains { ConnectionFilter.contains($0, lowercasedNeedle: n) }
+  }
+}

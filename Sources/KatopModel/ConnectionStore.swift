@@ -78,6 +78,9 @@ public struct ConnectionStore: Sendable {
   /// The slots the last merge rebuilt or added, when it was partial (nil after a complete merge
   /// or when rows were dropped): the view then needs to re-place only these.
   public private(set) var lastPartialChanges: [Int32]?
+  /// Rows freed after lingering, kept a while for the join of their destroy message (a socket
+  /// ended by a RST or SOCK_DESTROY leaves the dump at once but is freed when its owner closes it).
+  public internal(set) var departed = DepartedRows()
   private var slotOfKey: [UInt64: Int32] = [:]
   private var vacantSlots: [Int32] = []
   private var merges: UInt32 = 0
@@ -236,6 +239,7 @@ public struct ConnectionStore: Sendable {
     var dropped = false
     for i in rows.indices where !rows[i].vacant {
       guard let closed = rows[i].closedAtMs, nowMs &- closed >= lingerMs else { continue }
+      departed.keep(rows[i])
       slotOfKey[rows[i].key] = nil
       rows[i].vacant = true
       vacantSlots.append(Int32(truncatingIfNeeded: i))

@@ -59,7 +59,14 @@ public enum DeathClassifier {
     guard let extra = death.ackedBeyondData else {
       return (.orderlyClose, "no abort seen (tcp_info without bytes_sent)")
     }
-    // bytes_acked counts the SYN (client side only) and our FIN beyond the data.
+    // bytes_acked counts the SYN (client side only) and our FIN beyond the data; the side is
+    // known when katop saw the socket established with nothing unacked.
+    if let credit = known?.record.info?.synCredit {
+      if extra - Int64(credit) >= 1 {
+        return (.orderlyClose, "orderly close: our FIN acknowledged (bytes_acked = data + \(credit == 1 ? "SYN + " : "")FIN)")
+      }
+      return (.reset, "reset: ended without our FIN acknowledged (bytes_acked = data\(credit == 1 ? " + SYN" : "") only)\(resetBacking)")
+    }
     if extra >= 2 {
       return (.orderlyClose, "orderly close: our FIN acknowledged (bytes_acked = data + SYN + FIN)")
     }

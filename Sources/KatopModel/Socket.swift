@@ -104,6 +104,7 @@ public struct TCPInfo: Hashable, Sendable {
   private var _retransmits: UInt8 = 0
   private var _probes: UInt8 = 0
   private var _backoff: UInt8 = 0
+  private var _synCredit: UInt8 = 0
   /// Bit i set: field i (declaration order below) is present.
   private var present: UInt32 = 0
   private var storedLength: UInt16 = 0
@@ -232,6 +233,16 @@ public struct TCPInfo: Hashable, Sendable {
     set {
       _segsIn = newValue ?? 0
       present = newValue == nil ? present & ~131_072 : present | 131_072
+    }
+  }
+  /// bytes_acked beyond the unique data sent, read while ESTABLISHED with nothing unacked: 1 on
+  /// the side that sent the SYN (its SYN counts), 0 on the accepting side. A death's bytes_acked
+  /// minus this tells whether our FIN was acknowledged (DeathClassifier).
+  public var synCredit: UInt8? {
+    get { present & 262_144 != 0 ? _synCredit : nil }
+    set {
+      _synCredit = newValue ?? 0
+      present = newValue == nil ? present & ~262_144 : present | 262_144
     }
   }
   /// Length of the tcp_info payload the kernel sent.

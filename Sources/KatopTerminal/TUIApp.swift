@@ -46,12 +46,16 @@ public final class TUIApp {
   let inspect: ((Connection) -> SocketOptions?)?
   /// Carries out a confirmed set-keepalive / kill plan (nil: the TUI is read-only).
   let act: ((ActionPlan) -> [ActionResult])?
+  /// Takes the deaths heard since the last call (the Closed view; nil: no listener).
+  let deaths: (() -> [HeardDeath])?
 
   public init(
     config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
-    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
+    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil,
+    deaths: (() -> [HeardDeath])? = nil
   ) {
     self.config = config
+    self.deaths = deaths
     self.inspect = inspect
     self.act = act
     self.worker = CollectionWorker(collect: collect)
@@ -74,7 +78,8 @@ public final class TUIApp {
     state.actions.readonly = config.readonly || act == nil
     let controller = RefreshController(
       state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),
-      clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect, act: act)
+      clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect, act: act,
+      deaths: deaths)
     worker.start()
     controller.start(worker)
     while true {

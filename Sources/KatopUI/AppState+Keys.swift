@@ -23,7 +23,7 @@ extension AppState {
         pageScroll = 0
       }
       return .none
-    case .table, .detail:
+    case .table, .detail, .closed:
       guard let action = KeyTable.action(for: key, readonly: readonly) else { return .none }
       return perform(action)
     }
@@ -32,9 +32,14 @@ extension AppState {
   public mutating func perform(_ action: Action) -> Effect {
     switch action {
     case .moveUp, .moveDown, .pageUp, .pageDown, .home, .end:
-      if mode == .detail { scrollPage(action) } else { move(action) }
+      if mode == .detail || mode == .closed { scrollPage(action) } else { move(action) }
+    case .closedView:
+      mode = mode == .closed ? .table : .closed
+      pageScroll = 0
     case .detail:
-      if mode == .detail {
+      if mode == .closed {
+        break
+      } else if mode == .detail {
         mode = .table
       } else if selectedRow != nil {
         mode = .detail
@@ -48,10 +53,12 @@ extension AppState {
         rebuildRows()
       }
     case .portFilter:
+      promptReturnsToClosed = mode == .closed
       promptText = filter.ports.map(String.init).joined(separator: ",")
       promptPrefilled = !promptText.isEmpty
       mode = .prompt(.ports)
     case .textFilter:
+      promptReturnsToClosed = mode == .closed
       promptText = filter.text
       promptPrefilled = !promptText.isEmpty
       mode = .prompt(.text)
@@ -132,7 +139,7 @@ extension AppState {
     case .escape where kind == .keepaliveValues, .enter where kind == .keepaliveValues:
       return finishValuesPrompt(accepted: key == .enter)
     case .escape:
-      mode = .table
+      mode = afterPrompt
       if kind == .text {
         filter.text = ""
         rebuildRows()
@@ -140,7 +147,7 @@ extension AppState {
       return .none
     case .enter:
       if kind == .text {
-        mode = .table
+        mode = afterPrompt
         return .none
       }
       switch AppState.parsePorts(promptText) {
@@ -149,7 +156,7 @@ extension AppState {
         statusIsError = true
         return .none
       case .success(let ports):
-        mode = .table
+        mode = afterPrompt
         guard ports != filter.ports else { return .none }
         filter.ports = ports
         awaitingBaseline = true
@@ -165,6 +172,9 @@ extension AppState {
     }
     return .none
   }
+
+  /// Where a filter prompt returns: the Closed view it was opened from, else the table.
+  private var afterPrompt: Mode { promptReturnsToClosed ? .closed : .table }
 
   private mutating func handleSortMenu(_ key: Key) -> Effect {
     let all = SortColumn.allCases

@@ -11,6 +11,8 @@ public enum PromptKind: Hashable, Sendable {
 
 public enum Mode: Hashable, Sendable {
   case table, detail, help, sortMenu
+  /// Recent deaths, newest first (L; AppState+Closed.swift).
+  case closed
   /// A set-keepalive / kill / undo waits for y (AppState+Actions.swift).
   case confirm
   case prompt(PromptKind)
@@ -99,6 +101,11 @@ public struct AppState: Sendable {
   /// --readonly, the pending confirmation and the undo list (AppState+Actions.swift).
   public var actions = ActionState()
   public var readonly: Bool { actions.readonly }
+
+  /// Connections that died this session, newest kept (the Closed view, L).
+  public internal(set) var closed = ClosedLog()
+  /// A filter prompt opened from the Closed view returns to it.
+  var promptReturnsToClosed = false
 
   /// Every connection known, persistent across refreshes (rows keyed by socket cookie).
   public private(set) var store: ConnectionStore

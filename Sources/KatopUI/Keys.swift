@@ -34,7 +34,7 @@ public enum Key: Hashable, Sendable {
 
 public enum Action: String, CaseIterable, Sendable {
   case moveUp, moveDown, pageUp, pageDown, home, end
-  case detail, back
+  case detail, back, closedView
   case portFilter, textFilter, riskyOnly, cycleProfile
   case sortMenu, sortPrev, sortNext, invertSort
   case pause, slower, faster
@@ -104,6 +104,9 @@ public enum KeyTable {
                changesSystem: true),
     KeyBinding(keys: [.char("U")], label: "U", action: .undoKeepalive,
                help: "undo the last keepalive change made in this session (asks first)", changesSystem: true),
+    KeyBinding(keys: [.char("L")], label: "L", action: .closedView,
+               help: "closed connections: recent deaths with their cause, newest first (filters apply); again to go back",
+               hint: "Closed"),
     KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .slower,
                help: "refresh less often (250ms ... 10s)"),
     KeyBinding(keys: [.char("-")], label: "-", action: .faster, help: "refresh more often"),

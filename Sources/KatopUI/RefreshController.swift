@@ -82,6 +82,9 @@ public final class RefreshController {
   let act: ((ActionPlan) -> [ActionResult])?
   /// Whether rows on screen may be refreshed by lookups between walks (netlink only).
   let lookupsBetweenWalks: Bool
+  /// Takes the deaths the destroy listener heard since the last call (the Closed view); nil:
+  /// no listener.
+  let deaths: (() -> [HeardDeath])?
 
   public private(set) var generation = 0
   /// Jobs submitted so far, oldest first (tests, diagnostics), at most the last 64.
@@ -101,9 +104,11 @@ public final class RefreshController {
 
   public init(
     state: AppState, renderer: Renderer, clock: LoopClock, lookupsBetweenWalks: Bool = true,
-    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil
+    inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil,
+    deaths: (() -> [HeardDeath])? = nil
   ) {
     self.state = state
+    self.deaths = deaths
     self.renderer = renderer
     self.clock = clock
     self.inspect = inspect
@@ -131,6 +136,11 @@ public final class RefreshController {
     if terminal.takeContinued() {
       terminal.invalidate()
       dirty = true
+    }
+    // Deaths first: joined to their rows before a walk's merge can drop them.
+    if let heard = deaths?(), !heard.isEmpty {
+      state.recordDeaths(heard)
+      if state.mode == .closed { dirty = true }
     }
     takeOutput(collector)
     schedule(collector)

@@ -81,6 +81,8 @@ public struct Renderer {
     let top = Layout.headerLines + noteCount
     if state.mode == .detail {
       renderDetail(state, into: &screen, top: top, bottom: h - 1)
+    } else if state.mode == .closed {
+      renderClosed(state, into: &screen, top: top, bottom: h - 1)
     } else {
       renderTable(state, into: &screen, top: top, bottom: h - 1)
       if state.mode == .sortMenu { renderSortMenu(state, into: &screen, top: top + 1) }

@@ -68,7 +68,8 @@ public final class DestroyListener {
       if n == 0 { break }
       let now = SystemCalls.monotonicMs()
       if let deaths = try? DestroyMessageParser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), receivedAtMs: now) {
-        batch.deaths += deaths
+        // Connections only: a listener or a never-connected socket has no remote port.
+        batch.deaths += deaths.filter { $0.record.remote.port != 0 }
       }
     }
     totalOverruns += batch.overruns

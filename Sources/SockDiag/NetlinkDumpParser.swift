@@ -257,6 +257,13 @@ public struct NetlinkDumpParser {
     info.segsIn = u32(140)
     info.notsentBytes = u32(144)
     info.sndWnd = u32(228)
+    // tcpi_state 1 (ESTABLISHED), nothing unacked: bytes_acked - (bytes_sent - bytes_retrans) is
+    // the SYN's 1 or 0 (offsets 200 / 208 hold bytes_sent / bytes_retrans).
+    if u8(0) == 1, info.unacked == 0, let acked = info.bytesAcked, let sent = u64(200), let retrans = u64(208),
+      sent >= retrans, acked >= sent - retrans, acked - (sent - retrans) <= 1
+    {
+      info.synCredit = UInt8(acked - (sent - retrans))
+    }
     return info
   }
 

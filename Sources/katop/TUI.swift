@@ -31,6 +31,9 @@ extension Katop {
     // Sockets the UI thread just changed: their cached settings are dropped before the next collection.
     let changed = ChangedSockets()
     let log = ActionLog.fromEnvironment()
+    // The Closed view (L): deaths from sock_diag's destroy multicast, on a thread of their own.
+    let deaths = DeathWatcher.start()
+    defer { deaths?.stop() }
     let app = TUIApp(
       config: config,
       collect: { request in
@@ -40,7 +43,8 @@ extension Katop {
         }
       },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },
-      act: readonly ? nil : { TUIActions.act($0, log: log, changed: changed) })
+      act: readonly ? nil : { TUIActions.act($0, log: log, changed: changed) },
+      deaths: deaths.map { watcher in { watcher.take() } })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

@@ -24,8 +24,11 @@ final class DeathClassifierTests: XCTestCase {
     return SocketDeath(record: record, bytesSent: sent, bytesRetrans: retrans, receivedAtMs: atMs)
   }
 
-  func known(_ options: SocketOptions?, state: TCPState = .established) -> Connection {
-    Fixture.connection(Fixture.record(state: state), options: options, owner: Owner(pid: 42, command: "php-fpm", uid: 33, fd: 9))
+  func known(_ options: SocketOptions?, state: TCPState = .established, synCredit: UInt8? = nil) -> Connection {
+    var info = Fixture.info(idleMs: 1000)
+    info.synCredit = synCredit
+    return Fixture.connection(
+      Fixture.record(state: state, info: info), options: options, owner: Owner(pid: 42, command: "php-fpm", uid: 33, fd: 9))
   }
 
   func testCausesFromTheEvidence() {
@@ -45,6 +48,9 @@ final class DeathClassifierTests: XCTestCase {
       ("FIN acked beyond SYN", death(acked: 12, sent: 10), known(nil), nil, resets, .orderlyClose, "FIN acknowledged"),
       ("no FIN (server side)", death(acked: 10, sent: 10), known(nil), nil, none, .reset, "data only"),
       ("retransmitted bytes do not count twice", death(acked: 12, sent: 14, retrans: 4), known(nil), nil, none, .orderlyClose, "FIN"),
+      ("accepting side: +1 is its FIN", death(acked: 11), known(nil, synCredit: 0), nil, resets, .orderlyClose, "data + FIN"),
+      ("connecting side: +1 is its SYN", death(acked: 11), known(nil, synCredit: 1), nil, none, .reset, "data + SYN only"),
+      ("connecting side with FIN", death(acked: 12), known(nil, synCredit: 1), nil, resets, .orderlyClose, "SYN + FIN"),
       ("ambiguous +1 with a reset counted", death(acked: 11), nil, nil, resets, .reset, "EstabResets +1"),
       ("ambiguous +1 without resets", death(acked: 11), nil, nil, none, .orderlyClose, "no abort counted"),
     ]
@@ -107,5 +113,10 @@ final class DeathClassifierTests: XCTestCase {
     XCTAssertEqual(log.newestFirst.map(\.cookie), (99_001...100_000).reversed().map { UInt64($0) })
     XCTAssertTrue(log[newest: 0].known, "joined while the row lingered")
     XCTAssertLessThanOrEqual(store.rows.count, 200, "the store reuses the slots of the dead")
+    XCTAssertEqual(store.departed.count, DepartedRows.capacity, "freed rows kept for late joins, bounded")
+    // A death heard after its row was freed still finds it.
+    let late = store.closedConnection(for: death(cookie: 99_999, atMs: 20_000), kill: nil, counters: nil)
+    XCTAssertTrue(late.known)
+    XCTAssertNil(store.departed[1], "the oldest freed rows are forgotten")
   }
 }

@@ -36,6 +36,10 @@ final class DestroyListenerTests: XCTestCase {
     func cookie(clientPort: UInt16) throws -> UInt64 {
       try XCTUnwrap(snapshot.sockets.first { $0.local.port == clientPort && $0.remote.port == sockets.port }?.cookie)
     }
+    let clientRecord = try XCTUnwrap(snapshot.sockets.first { $0.local.port == orderly.clientPort })
+    let serverRecord = try XCTUnwrap(snapshot.sockets.first { $0.remote.port == orderly.clientPort })
+    XCTAssertEqual(clientRecord.info?.synCredit, 1, "the connecting side's bytes_acked counts its SYN")
+    XCTAssertEqual(serverRecord.info?.synCredit, 0, "the accepting side's does not")
     let orderlyCookie = try cookie(clientPort: orderly.clientPort)
     let resetCookie = try cookie(clientPort: reset.clientPort)
     let killedCookie = try cookie(clientPort: killed.clientPort)
