@@ -21,7 +21,7 @@ struct Katop: ParsableCommand {
       + "Settings not given as flags come from /etc/katop/config, then ~/.config/katop/config ($XDG_CONFIG_HOME); "
       + "katop --print-config shows them. Themes: ~/.config/katop/themes, <prefix>/share/katop/themes.\n\n"
       + "Exit status: 0 success, 1 runtime error, 64 usage error, 74 output error, 78 config file error; "
-      + "--check: 0 OK, 1 warning, 2 critical, 3 unknown.",
+      + "--check: 0 OK, 1 warning, 2 critical, 3 unknown (bad arguments and config included).",
     version: "katop \(Katop.version)",
     subcommands: [ExportCommand.self, LogCommand.self] + actionCommands)
 

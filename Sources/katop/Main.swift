@@ -3,6 +3,7 @@
 import ArgumentParser
 import CKatopMalloc
 import Foundation
+import KatopModel
 
 extension Katop {
   static func main() {
@@ -18,6 +19,12 @@ extension Katop {
       let (message, status) = classify(error)
       if status == 0 { exit(withError: error) }  // --help, --version
       FileHandle.standardError.write(Data("katop: \(message)\n".utf8))
+      // A monitoring plugin's bad arguments or config are UNKNOWN (3) with a status line, as
+      // Nagios' plugin guidelines ask; --check's other failures already are (ReportModes).
+      if (status == 64 || status == 78) && CommandLine.arguments.dropFirst().contains("--check") {
+        print(CheckReport.unknownLine(message))
+        Foundation.exit(3)
+      }
       Foundation.exit(status)
     }
   }

@@ -164,6 +164,15 @@ final class MonitoringOutputTests: XCTestCase {
     XCTAssertEqual(critical.status, 2, critical.stdout + critical.stderr)
     XCTAssertTrue(critical.stdout.hasPrefix("KATOP CRITICAL - 2 critical (no-keepalive 2)"), critical.stdout)
     XCTAssertTrue(critical.stdout.contains(" critical=2;;0;0"), critical.stdout)
+
+    // Bad arguments to a plugin are UNKNOWN: exit 3, the status line on stdout, the reason on stderr.
+    let bad = try runProcess(Binaries.katop, ["--check", "--port", "70000"])
+    XCTAssertEqual(bad.status, 3, bad.stdout + bad.stderr)
+    XCTAssertTrue(bad.stdout.hasPrefix("KATOP UNKNOWN - "), bad.stdout)
+    XCTAssertEqual(bad.stdout.split(separator: "\n").count, 1)
+    XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    // Without --check a usage error stays 64.
+    XCTAssertEqual(try runProcess(Binaries.katop, ["--once", "--port", "70000"]).status, 64)
   }
 
   /// `--summary` and `--summary --json` count the same sockets as `--once --json`.
