@@ -18,6 +18,8 @@ public struct ReportContext: Sendable {
   /// Set when the profile is `auto`.
   public var detection: CloudDetection?
   public var netns: NetnsInfo?
+  /// The kernel's HZ and where it came from (nil: unknown, margins take the worst case).
+  public var kernelHZ: KernelHZ?
   public init(flow: FlowContext, detection: CloudDetection? = nil, netns: NetnsInfo? = nil) {
     self.flow = flow
     self.detection = detection
@@ -49,6 +51,15 @@ extension JSONReport {
   }
 
   static func writeContextSystem(_ w: JSONWriter, _ context: ReportContext?) {
+    w.key("kernelHz")
+    if let hz = context?.kernelHZ {
+      w.beginObject()
+      w.key("hz"); w.int(hz.hz)
+      w.key("from"); w.string(hz.from)
+      w.endObject()
+    } else {
+      w.null()
+    }
     w.key("netns")
     if let n = context?.netns {
       w.beginObject()

@@ -202,6 +202,8 @@ public struct AppState: Sendable {
       let ports = FlowContext.listeningPorts(
         snapshot.sockets, listenersCollected: collectRequest.states & TCPState.listen.mask != 0)
       store.flow?.listeningPorts = ports
+      // HZ for the timer-wheel margins, when no kernel config said (KernelHZ.swift).
+      if store.flow?.hz == nil, let hz = KernelHZ.fromGranularity(snapshot.sockets) { store.flow?.hz = hz.hz }
     }
     endApply()
   }

@@ -46,6 +46,17 @@ public enum HostFacts {
     return NetnsInfo(inode: mine, isHost: inode("/proc/1/ns/net").map { $0 == mine })
   }
 
+  /// CONFIG_HZ of the running kernel from /boot/config-RELEASE (Debian and most distributions
+  /// ship it); nil without it (then KernelHZ.fromGranularity on a snapshot).
+  public static func kernelHZFromConfig(bootDir: String = "/boot") -> KernelHZ? {
+    var u = utsname()
+    guard uname(&u) == 0 else { return nil }
+    let release = withUnsafeBytes(of: u.release) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    return SystemCalls.readString(bootDir + "/config-" + release).flatMap(KernelHZ.fromConfig)
+  }
+
   /// This namespace's nf_conntrack_tcp_timeout_established (s); nil when conntrack is not loaded here.
   public static func conntrackEstablishedTimeout(procRoot: String = "/proc") -> Int? {
     let path = procRoot + "/sys/net/netfilter/nf_conntrack_tcp_timeout_established"

@@ -56,11 +56,14 @@ extension Katop {
   }
 
   func reportContext(_ resolution: ProfileResolution, activity: FlowActivity?) -> ReportContext {
+    let hz = HostFacts.kernelHZFromConfig()
     var flow = FlowContext(
       rules: PathRules(path), profile: resolution.profile, profileSource: resolution.source,
-      localAddresses: HostFacts.localAddresses(), activity: activity, hz: nil)
+      localAddresses: HostFacts.localAddresses(), activity: activity, hz: hz?.hz)
     flow.conntrack = HostFacts.conntrackEstablishedTimeout() == nil ? nil : Conntrack.dump()
-    return ReportContext(flow: flow, detection: resolution.detection, netns: HostFacts.netns())
+    var context = ReportContext(flow: flow, detection: resolution.detection, netns: HostFacts.netns())
+    context.kernelHZ = hz
+    return context
   }
 
   /// With --observe: a first sample, the wait, and the activity seen between it and `collect`'s.

@@ -165,6 +165,10 @@ struct Katop: ParsableCommand {
     var context = reportContext(resolution, activity: activity)
     context.flow.listeningPorts = FlowContext.listeningPorts(
       snapshot.sockets, listenersCollected: request.states & TCPState.listen.mask != 0)
+    if context.kernelHZ == nil, let hz = KernelHZ.fromGranularity(snapshot.sockets) {
+      context.kernelHZ = hz
+      context.flow.hz = hz.hz
+    }
     var rows = Analyzer.analyze(snapshot, profile: resolution.profile, workers: Parallel.workerCount)
     Analyzer.reevaluate(&rows, context: context.flow, system: snapshot.system)
     let system = snapshot.system

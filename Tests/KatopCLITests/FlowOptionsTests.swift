@@ -95,6 +95,26 @@ final class FlowOptionsTests: XCTestCase {
     XCTAssertEqual(try sides(["--state", "established"]), ["ESTABLISHED": ["accepted:null", "connecting:null"]])
   }
 
+  /// The HZ katop reports (system.kernelHz) is the running kernel's CONFIG_HZ, whether read from
+  /// /boot/config-RELEASE or judged from the granularity of the times of the test's own sockets.
+  func testKernelHZMatchesTheKernelConfig() throws {
+    try Binaries.require(Binaries.katop)
+    let release = try runProcess("/bin/uname", ["-r"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let config = try runProcess("/bin/sh", ["-c", "cat /boot/config-\(release) 2>/dev/null || zcat /proc/config.gz 2>/dev/null"]).stdout
+    guard let line = config.split(separator: "\n").first(where: { $0.hasPrefix("CONFIG_HZ=") }), let hz = Int(line.dropFirst(10)) else {
+      throw XCTSkip("no kernel config (/boot/config-\(release), /proc/config.gz) to compare with")
+    }
+    let pair = try LoopbackPair()
+    for _ in 0..<12 { _ = try pair.connectClient(keepalive: (600, 60, 5)) }
+    Thread.sleep(forTimeInterval: 0.3)  // nonzero last_* times
+    let r = try runProcess(Binaries.katop, ["--once", "--json", "--port", "\(pair.port)"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let system = try XCTUnwrap(try jsonObject(r.stdout)["system"] as? [String: Any])
+    let reported = try XCTUnwrap(system["kernelHz"] as? [String: Any], "\(system)")
+    XCTAssertEqual(reported["hz"] as? Int, hz, "\(reported)")
+    print("kernelHz \(reported) vs CONFIG_HZ=\(hz)")
+  }
+
   func testBadPathAndObserveInputIsAUsageError() throws {
     try Binaries.require(Binaries.katop)
     for (args, message) in [
