@@ -138,6 +138,14 @@ final class JSONWriter {
     commaDue = false
   }
 
+  /// `body`'s object for a value, `null` without one.
+  func object<T>(_ value: T?, _ body: (T) -> Void) {
+    guard let value else { return null() }
+    beginObject()
+    body(value)
+    endObject()
+  }
+
   func null() {
     separate()
     appendASCII("null")

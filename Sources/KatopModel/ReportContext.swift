@@ -52,22 +52,14 @@ extension JSONReport {
 
   static func writeContextSystem(_ w: JSONWriter, _ context: ReportContext?) {
     w.key("kernelHz")
-    if let hz = context?.kernelHZ {
-      w.beginObject()
+    w.object(context?.kernelHZ) { hz in
       w.key("hz"); w.int(hz.hz)
       w.key("from"); w.string(hz.from)
-      w.endObject()
-    } else {
-      w.null()
     }
     w.key("netns")
-    if let n = context?.netns {
-      w.beginObject()
+    w.object(context?.netns) { n in
       w.key("inode"); w.int(n.inode)
       w.key("isHost"); w.bool(n.isHost)
-      w.endObject()
-    } else {
-      w.null()
     }
   }
 }
