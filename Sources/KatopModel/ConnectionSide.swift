@@ -34,13 +34,31 @@ extension FixAdvisor {
     let who = command ?? "the owning process"
     switch side {
     case .server:
-      let setting = app.map { applicationSetting($0, r) } ?? "\(who) on its accepted sockets: \(setsockoptText(r))"
+      let setting = app.map { sideSetting($0, .server, r) } ?? "\(who) on its accepted sockets: \(setsockoptText(r))"
       return "this end accepted the connection on listening port \(localPort): set keepalive in the server, \(setting)."
         + " It keeps the flow alive for both ends; the clients' own keepalive does the same from their side"
     case .client:
-      let setting = app.map { applicationSetting($0, r) } ?? "\(who): \(setsockoptText(r))"
+      let setting = app.map { sideSetting($0, .client, r) } ?? "\(who): \(setsockoptText(r))"
       return "this end connected to \(Format.endpoint(remote)): set keepalive in the client, \(setting)."
         + " The server's keepalive covers this flow only if it probes before the budget runs out"
+    }
+  }
+
+  /// The application's setting for one side, where it has one per side (a proxy's client-facing
+  /// and upstream sockets); else its one setting.
+  static func sideSetting(_ app: Application, _ side: ConnectionSide, _ r: KeepaliveRecommendation) -> String {
+    let i = r.idleSeconds, v = r.intervalSeconds, n = r.probes
+    switch (app, side) {
+    case (.nginx, .server):
+      return "nginx: listen ... so_keepalive=\(i)s:\(v)s:\(n) (client-facing listen directive)"
+    case (.nginx, .client):
+      return "nginx: proxy_socket_keepalive on for upstreams (it uses the system timers: \(sysctlCommand(r)))"
+    case (.haproxy, .server):
+      return "HAProxy: option clitcpka with clitcpka-idle \(i)s, clitcpka-intvl \(v)s, clitcpka-cnt \(n) (client-facing)"
+    case (.haproxy, .client):
+      return "HAProxy: option srvtcpka with srvtcpka-idle \(i)s, srvtcpka-intvl \(v)s, srvtcpka-cnt \(n) (to the servers)"
+    default:
+      return applicationSetting(app, r)
     }
   }
 }

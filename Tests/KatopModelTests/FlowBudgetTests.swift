@@ -161,6 +161,12 @@ final class FlowBudgetTests: XCTestCase {
     XCTAssertTrue(client.hasPrefix("this end connected to 198.51.100.7:3306: set keepalive in the client, Python: sock.setsockopt"), client)
     let mariadbClient = FixAdvisor.advice(side: .client, command: "mariadb", remote: connecting.remote, localPort: 51001, r)
     XCTAssertFalse(mariadbClient.contains("[mysqld]"), "a mariadb client gets the client library's advice, not the server's: \(mariadbClient)")
+    // A proxy gets the setting of the side this socket is.
+    let front = FixAdvisor.advice(side: .server, command: "haproxy", remote: accepted.remote, localPort: 3306, r)
+    let back = FixAdvisor.advice(side: .client, command: "haproxy", remote: connecting.remote, localPort: 51001, r)
+    XCTAssertTrue(front.contains("clitcpka-idle 300s") && !front.contains("srvtcpka"), front)
+    XCTAssertTrue(back.contains("srvtcpka-idle 300s") && !back.contains("clitcpka"), back)
+    XCTAssertTrue(FixAdvisor.advice(side: .client, command: "nginx", remote: connecting.remote, localPort: 51001, r).contains("proxy_socket_keepalive on"))
   }
 
   /// The TUI's store keeps what was watched in each row (no activity table): a peer's probe seen
