@@ -27,6 +27,9 @@ public struct StoredConnection: Sendable {
   var seenInMerge: UInt32
   /// A free slot (its row was dropped after lingering).
   public internal(set) var vacant = false
+  /// At least one risk at some refresh while open: a closed row lingers in a risky-only view even
+  /// when its last states (FIN-WAIT, LAST-ACK) carried none.
+  public internal(set) var wasRisky = false
 
   init(connection: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64, merge: UInt32) {
     self.connection = connection
@@ -34,6 +37,7 @@ public struct StoredConnection: Sendable {
     storedFirstSeenMs = firstSeenMs ?? StoredConnection.none
     watched = FlowActivity.Entry(firstSeenMs: nowMs)
     seenInMerge = merge
+    wasRisky = connection.hasRisks
   }
 
   /// When the row appeared; nil for rows present in the first snapshot (never highlighted).
@@ -296,6 +300,7 @@ public struct ConnectionStore: Sendable {
     lastPartialChanges?.append(Int32(truncatingIfNeeded: slot))
     rows.withUnsafeMutableBufferPointer { b in
       b[slot].connection = c
+      if !b[slot].wasRisky && c.hasRisks { b[slot].wasRisky = true }
       b[slot].options = options
       b[slot].closedAtMs = nil
       b[slot].seenInMerge = merges

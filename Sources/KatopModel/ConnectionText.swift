@@ -7,6 +7,17 @@ public enum ConnectionText {
     return "\(o.pid)/\(printable(o.command))"
   }
 
+  /// The owner's user name (the uid where it has none), `-` without an owner.
+  public static func user(_ c: Connection) -> String { c.owner.map { printable($0.userName) } ?? "-" }
+
+  /// The owner's full command line, else its command; `-` without an owner.
+  public static func commandLine(_ c: Connection) -> String { c.owner.map(commandLine) ?? "-" }
+
+  public static func commandLine(_ o: Owner) -> String {
+    let line = o.details?.commandLine ?? ""
+    return printable(line.isEmpty ? o.command : line)
+  }
+
   /// Idle time (`3s`, `6m12s`) or `-` when unknown.
   public static func idle(_ c: Connection) -> String {
     guard let ms = c.idleMs else { return "-" }

@@ -6,7 +6,19 @@ public struct ConnectionFilter: Hashable, Sendable {
   /// Allowed states; empty = any.
   public var states: Set<TCPState>
   public var riskyOnly: Bool
-  /// Case-insensitive substring over addresses, state and owner; empty = any.
+  /// The owner's pid in this list; empty = any.
+  public var pids: [Int32] = []
+  /// The owner's user name (or uid as digits) in this list; empty = any.
+  public var users: [String] = []
+  /// The owner's exact command (/proc/PID/comm) in this list; empty = any.
+  public var commands: [String] = []
+  /// At least one of these risks; empty = any.
+  public var riskIDs: [RiskRule] = []
+  /// Shows what the owner, risk and text filters (and risky-only) leave out; ports and states
+  /// (kernel-side) still apply.
+  public var inverted = false
+  /// Case-insensitive substring over addresses, state, owner (command, pid, user, command line)
+  /// and risk ids; empty = any.
   public var text: String { didSet { needle = Array(text.lowercased().utf8) } }
   /// `text` lowercased, made once when the text is set instead of once per row.
   private var needle: [UInt8]
@@ -19,14 +31,33 @@ public struct ConnectionFilter: Hashable, Sendable {
     self.needle = Array(text.lowercased().utf8)
   }
 
-  public var isEmpty: Bool { ports.isEmpty && states.isEmpty && !riskyOnly && text.isEmpty }
+  public var isEmpty: Bool { ports.isEmpty && states.isEmpty && !selects }
 
-  public func matches(_ c: Connection) -> Bool {
+  /// Owner, risk or text filters are on (what `inverted` inverts).
+  public var selects: Bool {
+    riskyOnly || !text.isEmpty || !pids.isEmpty || !users.isEmpty || !commands.isEmpty || !riskIDs.isEmpty
+  }
+
+  public func matches(_ c: Connection) -> Bool { matches(c, wasRisky: false) }
+
+  /// `wasRisky`: the row had a risk while open (a closed row lingering in the risky-only view).
+  public func matches(_ c: Connection, wasRisky: Bool) -> Bool {
     if !ports.isEmpty && !ports.contains(c.record.local.port) && !ports.contains(c.record.remote.port) {
       return false
     }
     if !states.isEmpty && !states.contains(c.record.state) { return false }
-    if riskyOnly && !c.hasRisks { return false }
+    return !selects || selected(c, wasRisky: wasRisky) != inverted
+  }
+
+  /// The owner, risk and text filters' verdict, before `inverted`.
+  func selected(_ c: Connection, wasRisky: Bool) -> Bool {
+    if riskyOnly && !wasRisky && !c.hasRisks { return false }
+    if !pids.isEmpty && !(c.owner.map { pids.contains($0.pid) } ?? false) { return false }
+    if !users.isEmpty && !(c.owner.map { users.contains($0.userName) || users.contains(String($0.uid)) } ?? false) {
+      return false
+    }
+    if !commands.isEmpty && !(c.owner.map { commands.contains($0.command) } ?? false) { return false }
+    if !riskIDs.isEmpty && !c.risks.contains(where: { riskIDs.contains($0.id) }) { return false }
     if !needle.isEmpty && !matchesText(c) { return false }
     return true
   }
@@ -39,6 +70,13 @@ public struct ConnectionFilter: Hashable, Sendable {
     if let o = c.owner {
       if ConnectionFilter.contains(o.command, lowercasedNeedle: n) { return true }
       if ConnectionFilter.contains("\(o.pid)/\(o.command)", lowercasedNeedle: n) { return true }
+      if let d = o.details {
+        if let user = d.user, ConnectionFilter.contains(user, lowercasedNeedle: n) { return true }
+        if ConnectionFilter.contains(d.commandLine, lowercasedNeedle: n) { return true }
+      }
+    }
+    if c.hasRisks && c.risks.contains(where: { ConnectionFilter.contains($0.id.rawValue, lowercasedNeedle: n) }) {
+      return true
     }
     return ConnectionFilter.contains(Format.endpoint(c.record.local), lowercasedNeedle: n)
       || ConnectionFilter.contains(Format.endpoint(c.record.remote), lowercasedNeedle: n)

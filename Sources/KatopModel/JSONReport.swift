@@ -107,6 +107,23 @@ public enum JSONReport {
     w.endObject()
   }
 
+  /// `"keepalive": {"on", "off", "unknown"}, "atRisk": {"critical", "warning", "info"}` of
+  /// `--summary` and of each group.
+  static func writeKeepaliveAndRisk(_ w: JSONWriter, _ n: ConnectionCounts) {
+    w.key("keepalive")
+    w.beginObject()
+    w.key("on"); w.int(n.keepaliveOn)
+    w.key("off"); w.int(n.keepaliveOff)
+    w.key("unknown"); w.int(n.keepaliveUnknown)
+    w.endObject()
+    w.key("atRisk")
+    w.beginObject()
+    w.key("critical"); w.int(n.critical)
+    w.key("warning"); w.int(n.warning)
+    w.key("info"); w.int(n.info)
+    w.endObject()
+  }
+
   static func writeEndpoint(_ w: JSONWriter, _ e: Endpoint) {
     w.beginObject()
     w.key("address"); w.string(Format.address(e.address))
@@ -137,6 +154,9 @@ public enum JSONReport {
       w.key("command"); w.string(o.command)
       w.key("uid"); w.int(o.uid)
       w.key("fd"); w.int(o.fd)
+      w.key("user"); if let u = o.details?.user { w.string(u) } else { w.null() }
+      w.key("commandLine"); if let d = o.details { w.string(d.commandLine) } else { w.null() }
+      w.key("ppid"); if let d = o.details, d.parentPid > 0 { w.int(d.parentPid) } else { w.null() }
       w.endObject()
     } else {
       w.null()

@@ -333,14 +333,94 @@ public struct SocketOptions: Hashable, Sendable {
 
 /// The process holding a socket.
 public struct Owner: Hashable, Sendable {
-  public var command: String
+  /// The command and what else is known of the process: one instance shared by its sockets, so
+  /// an owner is a pointer and three numbers (100k of them live in the row table).
+  public private(set) var process: ProcessDetails
   public var pid: Int32
   public var uid: UInt32
   public var fd: Int32
-  public init(pid: Int32, command: String, uid: UInt32, fd: Int32) {
+
+  public var command: String {
+    get { process.command }
+    set { process = process.with(command: newValue) }
+  }
+
+  /// User name, full command line and parent (nil: not read).
+  public var details: ProcessDetails? { process.read ? process : nil }
+
+  public init(pid: Int32, command: String, uid: UInt32, fd: Int32, details: ProcessDetails? = nil) {
     self.pid = pid
-    self.command = command
     self.uid = uid
     self.fd = fd
+    let known = details.map { $0.command == command ? $0 : $0.with(command: command) }
+    self.process = known ?? ProcessDetails(command: command)
+  }
+
+  /// An owner sharing `process` with the process's other sockets.
+  public init(pid: Int32, uid: UInt32, fd: Int32, process: ProcessDetails) {
+    self.pid = pid
+    self.uid = uid
+    self.fd = fd
+    self.process = process
+  }
+
+  /// The user name, else the uid as digits.
+  public var userName: String { details?.user ?? String(uid) }
+}
+
+/// What is known of a socket's process. A class, so the sockets of one process share one copy.
+public final class ProcessDetails: Hashable, Sendable {
+  /// /proc/PID/comm.
+  public let command: String
+  /// The rest was read (else the fields are empty).
+  public let read: Bool
+  /// The uid's name (nil: no passwd entry).
+  public let user: String?
+  /// /proc/PID/cmdline, arguments joined by spaces (empty for kernel threads).
+  public let commandLine: String
+  /// The parent process id (0: unknown).
+  public let parentPid: Int32
+  /// The parent's command (/proc/PPID/comm): a forked worker (php-fpm's pool, postgres'
+  /// backends) names its master. nil: not read.
+  public let parentCommand: String?
+
+  /// The command alone, nothing else read.
+  public init(command: String) {
+    self.command = command
+    self.read = false
+    self.user = nil
+    self.commandLine = ""
+    self.parentPid = 0
+    self.parentCommand = nil
+  }
+
+  public init(command: String, user: String?, commandLine: String, parentPid: Int32, parentCommand: String? = nil) {
+    self.command = command
+    self.read = true
+    self.user = user
+    self.commandLine = commandLine
+    self.parentPid = parentPid
+    self.parentCommand = parentCommand
+  }
+
+  func with(command: String) -> ProcessDetails {
+    read
+      ? ProcessDetails(command: command, user: user, commandLine: commandLine, parentPid: parentPid, parentCommand: parentCommand)
+      : ProcessDetails(command: command)
+  }
+
+  /// A forked worker: its parent runs the same command.
+  public func isForkedWorker(of command: String) -> Bool { parentPid > 1 && parentCommand == command }
+
+  public static func == (a: ProcessDetails, b: ProcessDetails) -> Bool {
+    a === b
+      || (a.command == b.command && a.read == b.read && a.user == b.user && a.commandLine == b.commandLine
+        && a.parentPid == b.parentPid && a.parentCommand == b.parentCommand)
+  }
+
+  public func hash(into h: inout Hasher) {
+    h.combine(command)
+    h.combine(commandLine)
+    h.combine(parentPid)
   }
 }

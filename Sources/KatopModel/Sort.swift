@@ -1,7 +1,7 @@
 // Sort orders shared by --once and the TUI.
 
 public enum SortColumn: String, Sendable, CaseIterable {
-  case local, remote, state, owner, idle, keepalive, timer, detect, risk
+  case local, remote, state, owner, user, command, idle, keepalive, timer, detect, risk
 
   public var title: String {
     switch self {
@@ -14,6 +14,8 @@ public enum SortColumn: String, Sendable, CaseIterable {
     case .timer: return "Timer"
     case .detect: return "Detect"
     case .risk: return "Risk"
+    case .user: return "User"
+    case .command: return "Command"
     }
   }
 }
@@ -108,7 +110,7 @@ public struct SortOrder: Hashable, Sendable {
         let severity = UInt64((c.worstSeverity?.rawValue ?? -1) + 1)
         return severity << 62 | min(c.idleMs ?? 0, (1 << 62) - 1)
       }
-    case .local, .remote, .owner: return nil
+    case .local, .remote, .owner, .user, .command: return nil
     }
   }
 
@@ -131,6 +133,8 @@ public struct SortOrder: Hashable, Sendable {
     case .owner:
       let c = cmp(a.owner?.command ?? "", b.owner?.command ?? "")
       return c != 0 ? c : cmp(a.owner?.pid ?? -1, b.owner?.pid ?? -1)
+    case .user: return cmp(a.owner?.userName ?? "", b.owner?.userName ?? "")
+    case .command: return cmp(a.owner.map(ConnectionText.commandLine) ?? "", b.owner.map(ConnectionText.commandLine) ?? "")
     default: return 0
     }
   }

@@ -22,6 +22,10 @@ public struct TUIConfig {
   public var readonly = false
   /// Path budgets for the Cut in column, the detail ladder and per-flow risks (nil: one profile).
   public var flow: FlowContext? = nil
+  /// `--columns`: the table's columns (nil: by the terminal's width).
+  public var columns: [Column]? = nil
+  /// `--group`: the grouping the table starts with.
+  public var groupBy: GroupBy = .none
 
   public init(
     filter: ConnectionFilter = ConnectionFilter(),
@@ -75,6 +79,9 @@ public final class TUIApp {
       filter: config.filter,
       sort: config.sort, profile: config.profile, intervalMs: config.intervalMs, baseRequest: config.request)
     state.flow = config.flow
+    state.customColumns = config.columns
+    if let list = config.columns { state.columns = .custom(list) }
+    if config.groupBy != .none { state.setGrouping(config.groupBy) }
     state.actions.readonly = config.readonly || act == nil
     let controller = RefreshController(
       state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),

@@ -32,7 +32,7 @@ extension AppState {
   public mutating func perform(_ action: Action) -> Effect {
     switch action {
     case .moveUp, .moveDown, .pageUp, .pageDown, .home, .end:
-      if mode == .detail || mode == .closed { scrollPage(action) } else { move(action) }
+      if mode == .detail || mode == .closed { scrollPage(action) } else if showsGroups { moveGroup(action) } else { move(action) }
     case .closedView:
       mode = mode == .closed ? .table : .closed
       pageScroll = 0
@@ -41,6 +41,8 @@ extension AppState {
         break
       } else if mode == .detail {
         mode = .table
+      } else if showsGroups {
+        drillIn()
       } else if selectedRow != nil {
         mode = .detail
         pageScroll = 0
@@ -48,6 +50,8 @@ extension AppState {
     case .back:
       if mode != .table {
         mode = .table
+      } else if drill != nil {
+        drillOut()
       } else if !filter.text.isEmpty {
         filter.text = ""
         rebuildRows()
@@ -65,6 +69,8 @@ extension AppState {
     case .riskyOnly:
       filter.riskyOnly.toggle()
       rebuildRows()
+    case .filterUser, .filterProcess, .invertFilter:
+      filterBySelection(action)
     case .cycleProfile:
       applyProfile(profile.next)
       statusMessage = "profile \(profile.name): idle timeout \(Format.duration(seconds: profile.idleTimeoutSeconds))"
@@ -81,6 +87,14 @@ extension AppState {
       rebuildRows()
     case .pause:
       paused.toggle()
+    case .cycleGrouping:
+      setGrouping(groupBy.next)
+      statusMessage = groupBy == .none ? "no grouping" : "grouped by \(groupBy.title.lowercased()): Enter drills in, Esc back"
+    case .cycleColumns:
+      let cycle = [ColumnChoice.auto] + (customColumns.map { [.custom($0)] } ?? []) + ColumnChoice.presets
+      let i = cycle.firstIndex(of: columns) ?? 0
+      columns = cycle[(i + 1) % cycle.count]
+      statusMessage = "columns: \(columns.name)"
     case .slower:
       intervalMs = AppState.intervalSteps.first { $0 > intervalMs } ?? AppState.intervalSteps.last ?? intervalMs
     case .faster:

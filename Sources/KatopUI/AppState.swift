@@ -77,6 +77,19 @@ public struct AppState: Sendable {
   }
   public var intervalMs: Int
   public var paused = false
+  /// The table's columns: by width, or a fixed list (`--columns`, the column key's presets).
+  public var columns: ColumnChoice = .auto
+  /// `--columns`: the first fixed list the column key offers.
+  public var customColumns: [Column]?
+  /// The grouping (`g`): one row per process, remote host or service (AppState+Groups.swift).
+  public internal(set) var groupBy: GroupBy = .none
+  /// The groups of the filtered rows, sorted (empty without a grouping).
+  public internal(set) var groups: [ConnectionGroup] = []
+  /// The group drilled into (Enter on a group): the table shows its connections; nil: the groups.
+  public internal(set) var drill: GroupKey?
+  public internal(set) var groupIndex = 0
+  var groupScroll = 0
+  var selectedGroupKey: GroupKey?
   /// Request fields other than ports (owners, socket options ...), from the command line.
   public var baseRequest: CollectRequest
   /// Table rows per page (set from the screen size by `setScreenSize`).
@@ -254,7 +267,7 @@ public struct AppState: Sendable {
     slots.removeAll { moved.contains($0) }
     let filter = self.filter, sort = self.sort
     store.rows.withUnsafeBufferPointer { b in
-      for slot in moved where !b[Int(slot)].vacant && (filter.isEmpty || filter.matches(b[Int(slot)].connection)) {
+      for slot in moved where !b[Int(slot)].vacant && (filter.isEmpty || AppState.shows(b[Int(slot)], filter)) {
         let c = b[Int(slot)].connection
         var lo = 0, hi = slots.count
         while lo < hi {
@@ -304,7 +317,7 @@ public struct AppState: Sendable {
     var closed = 0
     store.rows.withUnsafeBufferPointer { b in
       slots.reserveCapacity(b.count)
-      for i in b.indices where !b[i].vacant && (filter.isEmpty || filter.matches(b[i].connection)) {
+      for i in b.indices where !b[i].vacant && (filter.isEmpty || AppState.shows(b[i], filter)) {
         slots.append(Int32(truncatingIfNeeded: i))
         if b[i].isClosed { closed += 1 }
       }
@@ -314,9 +327,20 @@ public struct AppState: Sendable {
     showView(sort.order(slots, of: store.rows))
   }
 
+  /// Whether the view shows a store row: the filter's verdict, where a closed row that was risky
+  /// while open still counts as risky for its linger.
+  static func shows(_ row: StoredConnection, _ filter: ConnectionFilter) -> Bool {
+    filter.matches(row.connection, wasRisky: row.isClosed && row.wasRisky)
+  }
+
   private mutating func showView(_ slots: [Int32]) {
     viewSlots = slots
-    rows = TableRows(store: store.rows, slots: slots, nowMs: nowMs)
+    var shown = slots
+    if groupBy != .none {
+      regroup(slots)
+      if let drill { shown = groups.first { $0.key == drill }?.members ?? [] }
+    }
+    rows = TableRows(store: store.rows, slots: shown, nowMs: nowMs)
     nextExpiryMs = earliestExpiry()
     if let cookie = selectedCookie, let i = rows.index(ofCookie: cookie) {
       selectedIndex = i

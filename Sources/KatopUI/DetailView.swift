@@ -86,7 +86,15 @@ extension Renderer {
     if row.status == .new { first.append(("  (new)", .newRow)) }
     out.append(first)
     if let o = c.owner {
-      field("owner", "pid \(o.pid) \(o.command)  fd \(o.fd)  uid \(o.uid)")
+      let user = o.details?.user.map { "user \(ConnectionText.printable($0)) (uid \(o.uid))" } ?? "uid \(o.uid)"
+      field("owner", "pid \(o.pid) \(ConnectionText.printable(o.command))  fd \(o.fd)  \(user)")
+      if let d = o.details {
+        if !d.commandLine.isEmpty { field("command line", ConnectionText.commandLine(o)) }
+        if d.parentPid > 0 {
+          let worker = d.isForkedWorker(of: o.command) ? "  (a forked worker of its parent)" : ""
+          field("parent", "pid \(d.parentPid) \(ConnectionText.printable(d.parentCommand ?? "?"))" + worker)
+        }
+      }
     } else {
       field("owner", r.inode == 0 ? "none (kernel mini-socket)" : "unknown (run as root to see every owner)")
     }

@@ -38,6 +38,8 @@ public enum Action: String, CaseIterable, Sendable {
   case portFilter, textFilter, riskyOnly, cycleProfile
   case sortMenu, sortPrev, sortNext, invertSort
   case pause, slower, faster
+  case cycleColumns, cycleGrouping
+  case filterUser, filterProcess, invertFilter
   /// Change the system (docs/actions.md): absent from the table under --readonly.
   case setKeepalive, setKeepaliveShown, killConnection, undoKeepalive
   case help, quit
@@ -74,18 +76,29 @@ public enum KeyTable {
     KeyBinding(keys: [.down, .char("j")], label: "j", action: .moveDown, help: "select the next connection"),
     KeyBinding(keys: [.pageUp], label: "PgUp", action: .pageUp, help: "one page up"),
     KeyBinding(keys: [.pageDown], label: "PgDn", action: .pageDown, help: "one page down"),
-    KeyBinding(keys: [.home, .char("g")], label: "g", action: .home, help: "first connection"),
+    KeyBinding(keys: [.home], label: "Home", action: .home, help: "first connection"),
     KeyBinding(keys: [.end, .char("G")], label: "G", action: .end, help: "last connection"),
     KeyBinding(keys: [.char("p")], label: "p", action: .portFilter,
                help: "port filter: comma-separated ports, filtered in the kernel; empty clears", hint: "Ports"),
     KeyBinding(keys: [.char("/"), .function(3), .function(4)], label: "/", action: .textFilter,
-               help: "text filter over addresses, state and owner; Esc clears", hint: "Filter"),
+               help: "text filter over addresses, state, owner (user, command line) and risk ids; Esc clears", hint: "Filter"),
+    KeyBinding(keys: [.char("u")], label: "u", action: .filterUser,
+               help: "filter by the selected connection's user (again: clear)"),
+    KeyBinding(keys: [.char("o")], label: "o", action: .filterProcess,
+               help: "filter by the selected connection's process (again: clear)"),
+    KeyBinding(keys: [.char("~")], label: "~", action: .invertFilter,
+               help: "invert the owner, risk, text and risky filters (ports and states still apply)"),
     KeyBinding(keys: [.char("r")], label: "r", action: .riskyOnly, help: "show only risky connections (toggle)",
                hint: "Risky"),
     KeyBinding(keys: [.char("!")], label: "!", action: .cycleProfile,
-               help: "next middlebox profile (idle timeout the risks are judged against)", hint: "Profile"),
+               help: "next middlebox profile (idle timeout the risks are judged against)"),
     KeyBinding(keys: [.function(6), .char("s")], label: "F6", action: .sortMenu, help: "choose the sort column",
                hint: "Sort"),
+    KeyBinding(keys: [.char("g"), .function(5), .char("t")], label: "F5", action: .cycleGrouping,
+               help: "group by: none, process, remote host, service (one row per group; Enter drills in, Esc back)",
+               hint: "Group"),
+    KeyBinding(keys: [.function(2), .char("C")], label: "F2", action: .cycleColumns,
+               help: "columns: next preset (auto by width, --columns, process, keepalive, addresses)"),
     KeyBinding(keys: [.char("<"), .char(",")], label: "<", action: .sortPrev, help: "sort by the previous column"),
     KeyBinding(keys: [.char(">"), .char(".")], label: ">", action: .sortNext, help: "sort by the next column"),
     KeyBinding(keys: [.char("I")], label: "I", action: .invertSort, help: "invert the sort order"),

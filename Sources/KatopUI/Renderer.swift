@@ -84,8 +84,16 @@ public struct Renderer {
     } else if state.mode == .closed {
       renderClosed(state, into: &screen, top: top, bottom: h - 1)
     } else {
-      renderTable(state, into: &screen, top: top, bottom: h - 1)
-      if state.mode == .sortMenu { renderSortMenu(state, into: &screen, top: top + 1) }
+      var shown: Set<SortColumn> = []
+      if state.showsGroups {
+        renderGroups(state, into: &screen, top: top, bottom: h - 1)
+        shown = Set(SortColumn.allCases)
+      } else {
+        shown = Set(renderTable(state, into: &screen, top: top, bottom: h - 1).columns.compactMap(\.column.sortColumn))
+      }
+      if state.mode == .sortMenu {
+        renderSortMenu(state, shown: shown, into: &screen, top: top + 1)
+      }
     }
     renderFooter(state, into: &screen, row: h - 1)
   }
@@ -109,45 +117,12 @@ public struct Renderer {
   }
 
   func renderHeader(_ state: AppState, into screen: inout ScreenBuffer) {
-    let s = state.system
-    var line1: [(String, Role)] = [("katop", .headerValue)]
-    if !s.hostname.isEmpty { line1 += [(" ", .header), (s.hostname, .headerValue)] }
-    line1 += [
-      ("  keepalive ", .header),
-      ("\(s.keepaliveTime)s/\(s.keepaliveInterval)s/\(s.keepaliveProbes)", .headerValue),
-      ("  profile ", .header),
-      ("\(state.profile.name) \(Format.duration(seconds: state.profile.idleTimeoutSeconds))", .headerValue),
-      ("  every ", .header), (Format.duration(ms: Int64(state.intervalMs)), .headerValue),
-    ]
-    if let cadence = state.cadence {
-      if cadence.fullTableMs > cadence.rowsOnScreenMs {
-        // Rows on screen by lookups, the whole table by walks further apart.
-        if cadence.rowsOnScreenMs > state.intervalMs {
-          line1 += [(" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning), (")", .header)]
-        }
-        line1 += [
-          (", full table every ", .header), (Renderer.tenths(ms: cadence.fullTableMs), .riskWarning),
-          (" (walk ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue), (")", .header),
-        ]
-      } else if cadence.rowsOnScreenMs > state.intervalMs {
-        line1 += [
-          (" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning),
-          (": refresh takes ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue), (")", .header),
-        ]
-      }
+    // The first line that fits: PAUSED and how fresh the table is stay; the kernel, the labels,
+    // the host and the sysctls give way first.
+    var line1 = headerLine(state, shorten: 0)
+    for level in 1...Renderer.headerLevels where !fits(line1, screen.width) {
+      line1 = headerLine(state, shorten: level)
     }
-    if let discovery = state.status.discoveryIntervalMs {
-      // Lookups between walks: new sockets appear at the first refresh at least `discovery`
-      // after the last walk.
-      let spacing = max(state.intervalMs, state.cadence?.fullTableMs ?? 0, 1)
-      if discovery > spacing {
-        let walkEvery = (discovery + spacing - 1) / spacing * spacing
-        line1 += [(", new conns every ", .header), (Format.duration(ms: Int64(walkEvery)), .headerValue)]
-      }
-    }
-    if state.paused { line1 += [("  ", .header), ("PAUSED", .riskWarning)] }
-    if state.refreshing { line1 += [("  ", .header), ("refreshing", .status)] }
-    if !s.kernel.isEmpty { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }
     putSegments(line1, row: 0, into: &screen)
 
     let c = state.counts
@@ -168,29 +143,96 @@ public struct Renderer {
       }
       return line
     }
-    func fits(_ line: [(String, Role)]) -> Bool { line.reduce(0) { $0 + $1.0.count } <= screen.width }
     var line2 = counts(short: false, established: true)
-    if !fits(line2) { line2 = counts(short: true, established: true) }
-    if !fits(line2) { line2 = counts(short: true, established: false) }
+    if !fits(line2, screen.width) { line2 = counts(short: true, established: true) }
+    if !fits(line2, screen.width) { line2 = counts(short: true, established: false) }
     putSegments(line2, row: 1, into: &screen)
 
     let arrow = sortArrow(state.sort)
     var line3: [(String, Role)] = [
       ("sort ", .header), ("\(state.sort.column.title)\(arrow)", .headerValue), ("  filter ", .header),
     ]
+    if state.groupBy != .none {
+      line3 = [("group ", .header), (state.groupBy.title.lowercased(), .prompt)]
+      if let label = state.drillLabel { line3 += [(" in ", .header), (label, .prompt)] }
+      line3 += [("  sort ", .header), ("\(state.sort.column.title)\(arrow)", .headerValue), ("  filter ", .header)]
+    }
     let f = state.filter
     if f.isEmpty {
       line3.append(("none", .headerValue))
     } else {
       if !f.ports.isEmpty { line3 += [("ports ", .header), (f.ports.map(String.init).joined(separator: ","), .prompt)] }
-      if !f.text.isEmpty { line3 += [(" text ", .header), ("'\(f.text)'", .prompt)] }
+      if f.inverted && f.selects { line3 += [(" ", .header), ("NOT", .riskWarning)] }
+      if !f.text.isEmpty { line3 += [(" text ", .header), ("'\(ConnectionText.printable(f.text))'", .prompt)] }
       if f.riskyOnly { line3 += [(" ", .header), ("risky-only", .prompt)] }
+      let lists: [(String, [String])] = [
+        ("pid", f.pids.map(String.init)), ("user", f.users), ("cmd", f.commands), ("risk", f.riskIDs.map(\.rawValue)),
+      ]
+      for (name, values) in lists where !values.isEmpty {
+        line3 += [(" \(name) ", .header), (ConnectionText.printable(values.joined(separator: ",")), .prompt)]
+      }
       if !f.states.isEmpty {
         let names = f.states.sorted { $0.rawValue < $1.rawValue }.map { Column.shortState($0) }
         line3 += [(" states ", .header), (names.joined(separator: ","), .prompt)]
       }
     }
     putSegments(line3, row: 2, into: &screen)
+  }
+
+  static let headerLevels = 5
+
+  func fits(_ line: [(String, Role)], _ width: Int) -> Bool { line.reduce(0) { $0 + $1.0.count } <= width }
+
+  /// The header's first line, shorter as `shorten` grows: 1 drops the kernel, 2 shortens the
+  /// labels, 3 the refresh spacing's words, 4 drops the host and the sysctls, 5 the profile.
+  func headerLine(_ state: AppState, shorten level: Int) -> [(String, Role)] {
+    let s = state.system
+    var line1: [(String, Role)] = [("katop", .headerValue)]
+    if !s.hostname.isEmpty && level < 4 { line1 += [(" ", .header), (s.hostname, .headerValue)] }
+    if level < 4 {
+      line1 += level < 2
+        ? [("  keepalive ", .header), ("\(s.keepaliveTime)s/\(s.keepaliveInterval)s/\(s.keepaliveProbes)", .headerValue)]
+        : [("  ka ", .header), ("\(s.keepaliveTime)/\(s.keepaliveInterval)/\(s.keepaliveProbes)", .headerValue)]
+    }
+    if level < 5 {
+      line1 += [
+        (level < 2 ? "  profile " : "  ", .header),
+        ("\(state.profile.name) \(Format.duration(seconds: state.profile.idleTimeoutSeconds))", .headerValue),
+      ]
+    }
+    line1 += [("  every ", .header), (Format.duration(ms: Int64(state.intervalMs)), .headerValue)]
+    let short = level >= 3
+    if let cadence = state.cadence {
+      if cadence.fullTableMs > cadence.rowsOnScreenMs {
+        // Rows on screen by lookups, the whole table by walks further apart.
+        if cadence.rowsOnScreenMs > state.intervalMs {
+          line1 += [(" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning), (")", .header)]
+        }
+        line1 += [(short ? ", table " : ", full table every ", .header), (Renderer.tenths(ms: cadence.fullTableMs), .riskWarning)]
+        if !short {
+          line1 += [(" (walk ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue), (")", .header)]
+        }
+      } else if cadence.rowsOnScreenMs > state.intervalMs {
+        line1 += [(" (", .header), (Renderer.tenths(ms: cadence.rowsOnScreenMs), .riskWarning)]
+        if !short {
+          line1 += [(": refresh takes ", .header), (Format.duration(ms: Int64(cadence.costMs)), .headerValue)]
+        }
+        line1 += [(")", .header)]
+      }
+    }
+    if let discovery = state.status.discoveryIntervalMs {
+      // Lookups between walks: new sockets appear at the first refresh at least `discovery`
+      // after the last walk.
+      let spacing = max(state.intervalMs, state.cadence?.fullTableMs ?? 0, 1)
+      if discovery > spacing {
+        let walkEvery = (discovery + spacing - 1) / spacing * spacing
+        line1 += [(short ? ", new " : ", new conns every ", .header), (Format.duration(ms: Int64(walkEvery)), .headerValue)]
+      }
+    }
+    if state.paused { line1 += [("  ", .header), ("PAUSED", .riskWarning)] }
+    if state.refreshing { line1 += [("  ", .header), (short ? "..." : "refreshing", .status)] }
+    if !s.kernel.isEmpty && level < 1 { line1 += [("  kernel ", .header), (s.kernel, .headerValue)] }
+    return line1
   }
 
   func putSegments(_ segments: [(String, Role)], row: Int, into screen: inout ScreenBuffer) {
@@ -200,13 +242,16 @@ public struct Renderer {
 
   // MARK: table
 
-  func renderTable(_ state: AppState, into screen: inout ScreenBuffer, top: Int, bottom: Int) {
+  /// Returns the layout drawn (the sort menu marks the columns it hides).
+  @discardableResult
+  func renderTable(_ state: AppState, into screen: inout ScreenBuffer, top: Int, bottom: Int) -> ColumnLayout {
     let w = screen.width
     let bodyRows = max(0, bottom - top - 1)
     let start = min(max(0, state.scroll), max(0, state.rows.count - 1))
     let end = min(state.rows.count, start + bodyRows)
     let visible = state.rows[start..<max(start, end)]
-    let layout = ColumnLayout(width: w, visible: visible, cutIn: state.flow != nil)
+    let layout = ColumnLayout(
+      width: w, visible: visible, cutIn: state.flow != nil, portFilter: !state.filter.ports.isEmpty, choice: state.columns)
 
     screen.fill(top, 0, count: w, " ", .tableHeader)
     var col = 0
@@ -222,12 +267,13 @@ public struct Renderer {
     if state.rows.isEmpty {
       let message = state.hasData ? "no connections match the filters" : "collecting..."
       screen.put(top + 2, 2, message, .status)
-      return
+      return layout
     }
     for (offset, row) in visible.enumerated() {
       let index = start + offset
       renderRow(row, selected: index == state.selectedIndex, layout: layout, row: top + 1 + offset, flow: state.flow, into: &screen)
     }
+    return layout
   }
 
   func renderRow(
@@ -240,7 +286,12 @@ public struct Renderer {
     let severityRole = Column.severityRole(c.worstSeverity)
     var col = 0
     for (column, width) in layout.columns {
-      let text = Fit.pad(column.text(c, flow: flow, watched: row.watched), width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
+      var cell = column.text(c, flow: flow, watched: row.watched, shortLocal: layout.shortLocal)
+      // An owner too long for its column keeps the command, not the pid.
+      if column == .owner, cell.count > width, let o = c.owner { cell = ConnectionText.printable(o.command) }
+      let text = column.isEndpoint
+        ? Fit.endpoint(cell, width, ellipsis: glyphs.ellipsis)
+        : Fit.pad(cell, width, right: column.rightAligned, ellipsis: glyphs.ellipsis)
       var role = uniform ?? .row
       if uniform == nil {
         switch column {
@@ -260,20 +311,25 @@ public struct Renderer {
     order.descending ? glyphs.sortDescending : glyphs.sortAscending
   }
 
-  func renderSortMenu(_ state: AppState, into screen: inout ScreenBuffer, top: Int) {
+  /// Every sortable column, the ones the table does not show marked `hidden` (sorting by one
+  /// still works); the box's title says so.
+  func renderSortMenu(_ state: AppState, shown: Set<SortColumn>, into screen: inout ScreenBuffer, top: Int) {
     let items = SortColumn.allCases
-    let inner = 12
+    let title = "sortable columns"
+    let labels = items.map { " " + $0.title + (shown.contains($0) ? "" : " (hidden)") }
+    let inner = max(title.count + 2, (labels.map(\.count).max() ?? 0) + 1)
     let g = glyphs
     let height = items.count + 2
     guard top + height <= screen.height - 1 else {
       // Too short for a box: the footer shows the choice.
       return
     }
-    screen.put(top, 0, String(g.corners.0) + String(repeating: g.horizontal, count: inner) + String(g.corners.1), .border)
-    for (i, item) in items.enumerated() {
+    let bar = String(repeating: g.horizontal, count: inner - title.count - 1)
+    screen.put(top, 0, String(g.corners.0) + String(g.horizontal) + title + bar + String(g.corners.1), .border)
+    for (i, item) in labels.enumerated() {
       let y = top + 1 + i
       screen.put(y, 0, String(g.vertical), .border)
-      screen.put(y, 1, Fit.pad(" " + item.title, inner), i == state.sortMenuIndex ? .selected : .row)
+      screen.put(y, 1, Fit.pad(item, inner), i == state.sortMenuIndex ? .selected : (shown.contains(items[i]) ? .row : .status))
       screen.put(y, inner + 1, String(g.vertical), .border)
     }
     screen.put(

@@ -91,6 +91,16 @@ enum Fit {
     return truncate(s, width, ellipsis: ellipsis)
   }
 
+  /// An `address:port` cut to `width` in the address, keeping its end and the port
+  /// (`…1.5:3306`); padded like `pad` when it fits.
+  static func endpoint(_ s: String, _ width: Int, ellipsis: String = "~") -> String {
+    guard s.count > width, let colon = s.lastIndex(of: ":") else { return pad(s, width, ellipsis: ellipsis) }
+    let port = s[colon...]
+    let keep = width - port.count - ellipsis.count
+    guard keep >= 1 else { return pad(s, width, ellipsis: ellipsis) }
+    return ellipsis + String(s[..<colon].suffix(keep)) + port
+  }
+
   static func truncate(_ s: String, _ width: Int, ellipsis: String = "~") -> String {
     guard s.count > width else { return s }
     guard width > ellipsis.count else { return String(s.prefix(width)) }

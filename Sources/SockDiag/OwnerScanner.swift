@@ -35,6 +35,9 @@ final class OwnerScanner {
     var fds: [Int32]
     /// Socket inode of each fd in `fds` (0 = not a socket).
     var inodes: [UInt32]
+    /// The command, user name, command line and parent, shared by the process's owners (nil:
+    /// not read yet).
+    var details: ProcessDetails? = nil
   }
 
   private var processes: [Int32: ProcessEntry] = [:]
@@ -149,7 +152,9 @@ final class OwnerScanner {
       for k in process.inodes.indices {
         let inode = process.inodes[k]
         if inode != 0 && newOwners[inode] == nil && wanted.contains(inode) {
-          newOwners[inode] = Owner(pid: pid, command: process.command, uid: process.uid, fd: process.fds[k])
+          newOwners[inode] = Owner(
+            pid: pid, uid: process.uid, fd: process.fds[k],
+            process: process.details ?? ProcessDetails(command: process.command))
         }
       }
     }
@@ -270,12 +275,17 @@ final class FdScanner {
     return UInt32(value)
   }
 
-  /// Command (/proc/PID/comm) and owning uid (owner of /proc/PID).
+  /// Command (/proc/PID/comm) and owning uid (owner of /proc/PID); the details again when either
+  /// changed (a reused pid).
   private func refreshIdentity(pid: Int32, process: inout OwnerScanner.ProcessEntry) {
+    let before = (process.command, process.uid)
     if let comm = SystemCalls.readString("/proc/\(pid)/comm") {
       process.command = String(comm.prefix { $0 != "\n" })
     }
     var st = stat()
     if stat("/proc/\(pid)", &st) == 0 { process.uid = st.st_uid }
+    if process.details == nil || before != (process.command, process.uid) {
+      process.details = ProcessDetailsReader.read(pid: pid, command: process.command, uid: process.uid)
+    }
   }
 }

@@ -13,6 +13,9 @@ struct RefreshCost {
   var mergeMs: Double
   /// Sorting the store's slots by risk (the view).
   var sortMs: Double
+  /// Grouping the sorted view by process (the TUI's `g`): totals, keepalive, risk, the soonest
+  /// cut against the aws budget and the largest idle of each group.
+  var groupMs: Double
   /// Refreshing 40 rows (a screen) by exact lookups instead.
   var lookupMs: Double
   var total: Double { collectMs + mergeMs + sortMs }
@@ -37,14 +40,24 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
   let collector = Collector()
   var store = ConnectionStore()
   store.merge(try collector.collect(CollectRequest()), coverage: .complete, nowMs: 0)  // cold: the caches fill
-  var collects: [Double] = [], merges: [Double] = [], sorts: [Double] = [], lookups: [Double] = []
+  var collects: [Double] = [], merges: [Double] = [], sorts: [Double] = [], groupings: [Double] = [], lookups: [Double] = []
+  var activity = FlowActivity()
   for run in 0..<runs {
     usleep(useconds_t(spacingSeconds * 1_000_000))
     let (snapshot, collectMs) = try timed { try collector.collect(CollectRequest()) }
     merges.append(timed { store.merge(snapshot, coverage: .complete, nowMs: UInt64(run + 1) * 1000) }.1)
     let order = SortOrder(column: .risk, descending: true)
     let slots = store.occupiedSlots
-    sorts.append(timed { order.order(slots, of: store.rows) }.1)
+    let (view, sortMs) = timed { order.order(slots, of: store.rows) }
+    sorts.append(sortMs)
+    activity.observe(snapshot.sockets, nowMs: UInt64(run + 1) * 1000)
+    let flow = FlowContext(profile: .aws, activity: activity)
+    let rows = store.rows
+    groupings.append(timed {
+      rows.withUnsafeBufferPointer { b in
+        Grouping.groups(by: .process, count: view.count, flow: flow, listening: [], id: { view[$0] }) { b[Int(view[$0])].connection }
+      }
+    }.1)
     collects.append(collectMs)
     var screen = CollectRequest(owners: false, socketOptions: false)
     screen.lookUp = Array(snapshot.sockets.filter { $0.state == .established }.prefix(40))
@@ -52,5 +65,5 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
   }
   return RefreshCost(
     dumpMs: median(dumps), collectMs: median(collects), mergeMs: median(merges), sortMs: median(sorts),
-    lookupMs: median(lookups))
+    groupMs: median(groupings), lookupMs: median(lookups))
 }

@@ -92,6 +92,12 @@ struct Katop: ParsableCommand {
   @Flag(help: "TUI with ASCII only (no UTF-8 glyphs).")
   var ascii = false
 
+  @OptionGroup(title: "Owner and risk filters")
+  var ownerFilter: OwnerFilterOptions
+
+  @OptionGroup(title: "View")
+  var view: ViewOptions
+
   @OptionGroup(title: "Reports for scripts and monitoring")
   var output: OutputOptions
 
@@ -101,6 +107,9 @@ struct Katop: ParsableCommand {
   mutating func validate() throws {
     try output.validate(once: once, json: json)
     if json && !once && !output.summary { throw ValidationError("--json needs --once") }
+    if view.group.map({ $0 != .none }) ?? false, once, let format = output.format, format != .json && format != .table {
+      throw ValidationError("--group is for the table and JSON, not --format \(format.rawValue)")
+    }
     if observe != nil && !once && !output.summary && !output.check {
       throw ValidationError("--observe needs --once (the TUI watches every refresh)")
     }
@@ -120,7 +129,9 @@ struct Katop: ParsableCommand {
   }
 
   var filter: ConnectionFilter {
-    ConnectionFilter(ports: ports, states: Set(state), riskyOnly: risky)
+    var f = ConnectionFilter(ports: ports, states: Set(state), riskyOnly: risky)
+    ownerFilter.apply(to: &f)
+    return f
   }
 
   var sortOrder: KatopModel.SortOrder {
@@ -182,6 +193,10 @@ struct Katop: ParsableCommand {
 
   func runOnce() throws {
     let one = try collectRows()
+    if let by = view.group, by != .none {
+      try runGroupedOnce(one, by: by)
+      return
+    }
     switch output.format ?? (json ? .json : .table) {
     case .json:
       // Streamed to stdout in 1 MiB chunks: no 100 MB String / Data copies (docs/performance.md).

@@ -50,4 +50,18 @@ extension Katop {
     try StandardOutput.write(
       PrometheusReport.render(summary: summary, system: system, status: status, profile: chosenProfile, version: Katop.version, format: format))
   }
+
+  /// `--once --group BY`: the groups of the filtered rows as a table, or one JSON document.
+  func runGroupedOnce(_ one: OneSnapshot, by: GroupBy) throws {
+    let groups = GroupReport.groups(one.rows, by: by, order: sortOrder, flow: one.context.flow)
+    if (output.format ?? (json ? .json : .table)) == .json {
+      try StandardOutput.write(
+        GroupReport.json(system: one.system, status: one.status, profile: one.profile, groups: groups, by: by, context: one.context))
+    } else {
+      try StandardOutput.write(
+        GroupReport.table(
+          system: one.system, status: one.status, profile: one.profile, connections: one.rows, groups: groups, by: by,
+          detectedFrom: one.context.detection?.detectedFrom))
+    }
+  }
 }

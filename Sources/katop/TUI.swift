@@ -25,6 +25,8 @@ extension Katop {
       filter: filter, sort: sortOrder, intervalMs: interval ?? 1000,
       profile: chosenProfile, theme: chosenTheme, noColor: noColor, ascii: ascii ? true : nil, request: tuiRequest)
     config.readonly = readonly
+    config.columns = view.columns
+    config.groupBy = view.group ?? .none
     config.flow = reportContext(profileResolution, activity: nil).flow
     // Used by the collection thread only; the mutex makes handing it over checked.
     let collector = Mutex(Collector(source: source))

@@ -35,6 +35,8 @@ final class BadInputTests: XCTestCase {
       (["--once", "--source"], "--source"),
       (["--theme"], "--theme"),
       (["--bogus"], "--bogus"),
+      (["--columns", "local,bogus"], "unknown column 'bogus'"),
+      (["--columns", ","], "no column named"),
     ]
     for (args, mention) in cases {
       let r = try runProcess(Binaries.katop, args)

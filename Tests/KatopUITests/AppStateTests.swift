@@ -200,7 +200,7 @@ final class AppStateTests: XCTestCase {
     XCTAssertTrue(state.paused)
     _ = state.handle(.pageDown)
     XCTAssertEqual(state.selectedIndex, 7)
-    _ = state.handle(.char("g"))
+    _ = state.handle(.home)
     XCTAssertEqual(state.selectedIndex, 0)
     _ = state.handle(.up)
     XCTAssertEqual(state.selectedIndex, 0)

@@ -35,8 +35,16 @@ enum Fixtures {
       enabled: keepalive, idleSeconds: settings.0, intervalSeconds: settings.1, probes: settings.2,
       userTimeoutMs: source == .socket ? 0 : nil, source: source, detectInMs: detectInMs, nextProbeInMs: nextProbeInMs)
     return Connection(
-      record: record, owner: owner.map { Owner(pid: $0.0, command: $0.1, uid: 1000, fd: 7) }, keepalive: ka,
+      record: record, owner: owner.map { Owner(pid: $0.0, command: $0.1, uid: 1000, fd: 7, details: details(of: $0.1)) },
+      keepalive: ka,
       idleMs: idleMs, risks: risks)
+  }
+
+  /// The user and command line of a fixture process: mysqld runs as `mysql`, the others as `app`.
+  static func details(of command: String) -> ProcessDetails {
+    ProcessDetails(
+      command: command, user: command == "mysqld" ? "mysql" : "app", commandLine: "/usr/sbin/\(command) --config /etc/\(command).conf",
+      parentPid: 1, parentCommand: "systemd")
   }
 
   static let noKeepalive = Risk(
@@ -95,8 +103,11 @@ enum Fixtures {
   }
 
   /// A state with the fixture loaded, sized for a screen.
-  static func state(width: Int = 80, height: Int = 24, filter: ConnectionFilter = ConnectionFilter()) -> AppState {
+  static func state(
+    width: Int = 80, height: Int = 24, filter: ConnectionFilter = ConnectionFilter(), flow: Bool = false
+  ) -> AppState {
     var state = AppState(filter: filter)
+    if flow { state.flow = FlowContext(profile: .aws) }
     state.apply(connections: connections, system: system, status: status, now: 10_000)
     state.setScreenSize(height: height)
     return state

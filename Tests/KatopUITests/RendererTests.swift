@@ -17,9 +17,11 @@ final class RendererTests: XCTestCase {
     let screen = Fixtures.render(Fixtures.state(width: 120, height: 40), width: 120, height: 40)
     Snapshots.assertScreen(screen, named: "table-120x40")
     let titles = screen.text(row: 4)
-    for title in ["Owner", "Timer", "Settings", "Detect"] {
+    for title in ["Owner", "Timer", "Detect", "User"] {
       XCTAssertTrue(titles.contains(title), "missing column \(title) in |\(titles)|")
     }
+    let wider = Fixtures.render(Fixtures.state(width: 140, height: 40), width: 140, height: 40).text(row: 4)
+    XCTAssertTrue(wider.contains("Settings"), wider)
   }
 
   /// Collector notes sit under the header, two lines at most; the last says how many are hidden.
@@ -92,8 +94,8 @@ final class RendererTests: XCTestCase {
     // Second row (critical, not selected): its Risk cell is riskCritical, KA cell keepaliveOff.
     let second = state.rows[1].connection
     XCTAssertEqual(second.worstSeverity, .critical)
-    let line = screen.text(row: firstRow + 1)
-    let riskCol = screen.text(row: 4).range(of: "Risk").map { line.distance(from: line.startIndex, to: $0.lowerBound) }
+    let header = screen.text(row: 4)
+    let riskCol = header.range(of: "Risk").map { header.distance(from: header.startIndex, to: $0.lowerBound) }
     XCTAssertNotNil(riskCol)
     if let col = riskCol { XCTAssertEqual(roles[firstRow + 1][col], .riskCritical) }
     XCTAssertTrue(roles[firstRow + 1].contains(.keepaliveOff))
@@ -148,7 +150,7 @@ final class RendererTests: XCTestCase {
     XCTAssertEqual(state.mode, .sortMenu)
     let screen = Fixtures.render(state, width: 80, height: 24, ascii: true)
     let lines = screen.lines()
-    XCTAssertTrue(lines[5].hasPrefix("+------------+"))
+    XCTAssertTrue(lines[5].hasPrefix("+-sortable columns-"), lines[5])
     XCTAssertTrue(lines.contains { $0.hasPrefix("| Risk") })
     XCTAssertTrue(lines[23].hasPrefix("Sort by Risk"))
   }
