@@ -101,10 +101,11 @@ public enum Grouping {
   }
 
   /// Groups `count` connections (`connectionAt(i)`, member id `idOf(i)`), in first-seen order.
-  /// `flow`: path budgets for the soonest cut (nil: no cut known).
+  /// `flow`: path budgets for the soonest cut (nil: no cut known), with what was watched of each
+  /// flow (`watchedAt(i)`: a store row's entry; nil: the context's activity).
   public static func groups(
     by: GroupBy, count: Int, flow: FlowContext?, listening: Set<UInt16>, id idOf: (Int) -> Int32,
-    _ connectionAt: (Int) -> Connection
+    watched watchedAt: ((Int) -> FlowActivity.Entry?)? = nil, _ connectionAt: (Int) -> Connection
   ) -> [ConnectionGroup] {
     guard by != .none else { return [] }
     var indexOf: [GroupKey: Int] = [:]
@@ -124,7 +125,9 @@ public enum Grouping {
       out[g].counts.add(c)
       out[g].members.append(idOf(i))
       if let idle = c.idleMs, idle > (out[g].largestIdleMs ?? 0) || out[g].largestIdleMs == nil { out[g].largestIdleMs = idle }
-      if let flow, c.record.state == .established, let cut = FlowBudget.verdict(c, context: flow).cutInMs {
+      if let flow, c.record.state == .established,
+        let cut = FlowBudget.verdict(c, context: flow, watched: watchedAt?(i)).cutInMs
+      {
         out[g].soonestCutMs = min(out[g].soonestCutMs ?? .max, cut)
       }
       if by == .process, let pid = c.owner?.pid { pidsOf[g, default: []].insert(pid) }

@@ -31,9 +31,10 @@ extension AppState {
     let made: [ConnectionGroup] = store.rows.withUnsafeBufferPointer { b in
       let listening = by == .remotePort
         ? Grouping.listeningPorts(count: b.count) { b[$0].connection } : []
-      return Grouping.groups(by: by, count: slots.count, flow: flow, listening: listening, id: { slots[$0] }) {
-        b[Int(slots[$0])].connection
-      }
+      return Grouping.groups(
+        by: by, count: slots.count, flow: flow, listening: listening, id: { slots[$0] },
+        watched: { b[Int(slots[$0])].watched }
+      ) { b[Int(slots[$0])].connection }
     }
     groups = Grouping.sorted(made, by: sort)
     if let key = selectedGroupKey, let i = groups.firstIndex(where: { $0.key == key }) {

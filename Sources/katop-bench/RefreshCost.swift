@@ -41,7 +41,6 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
   var store = ConnectionStore()
   store.merge(try collector.collect(CollectRequest()), coverage: .complete, nowMs: 0)  // cold: the caches fill
   var collects: [Double] = [], merges: [Double] = [], sorts: [Double] = [], groupings: [Double] = [], lookups: [Double] = []
-  var activity = FlowActivity()
   for run in 0..<runs {
     usleep(useconds_t(spacingSeconds * 1_000_000))
     let (snapshot, collectMs) = try timed { try collector.collect(CollectRequest()) }
@@ -50,12 +49,14 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
     let slots = store.occupiedSlots
     let (view, sortMs) = timed { order.order(slots, of: store.rows) }
     sorts.append(sortMs)
-    activity.observe(snapshot.sockets, nowMs: UInt64(run + 1) * 1000)
-    let flow = FlowContext(profile: .aws, activity: activity)
+    // As the TUI does: the store rows' watched entries give each flow's idle.
+    let flow = FlowContext(profile: .aws)
     let rows = store.rows
     groupings.append(timed {
       rows.withUnsafeBufferPointer { b in
-        Grouping.groups(by: .process, count: view.count, flow: flow, listening: [], id: { view[$0] }) { b[Int(view[$0])].connection }
+        Grouping.groups(
+          by: .process, count: view.count, flow: flow, listening: [], id: { view[$0] }, watched: { b[Int(view[$0])].watched }
+        ) { b[Int(view[$0])].connection }
       }
     }.1)
     collects.append(collectMs)
