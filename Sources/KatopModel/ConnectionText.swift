@@ -66,6 +66,20 @@ public enum ConnectionText {
     return c.keepalive.enabled == nil ? "?" : "never"
   }
 
+  /// One plain line to paste into a ticket or chat: `127.0.0.1:43198 -> 127.0.0.1:3306 ESTABLISHED
+  /// owner=12513/mariadb user=root idle=472ms keepalive=on settings=7200/75/9* cut-in=- risks=-`.
+  public static func summary(_ c: Connection, cutIn: String?) -> String {
+    let r = c.record
+    var parts = [Format.endpoint(r.local), "->", Format.endpoint(r.remote), r.state.kernelName, "owner=" + owner(c)]
+    if let o = c.owner { parts.append("user=" + printable(o.userName)) }
+    parts += [
+      "idle=" + idle(c), "keepalive=" + keepalive(c), "settings=" + settings(c).replacingSpaces(), "detect=" + detect(c),
+    ]
+    if let cutIn { parts.append("cut-in=" + cutIn) }
+    parts.append("risks=" + risks(c))
+    return parts.joined(separator: " ")
+  }
+
   /// Risk ids, most severe first, comma-separated; `-` when none.
   public static func risks(_ c: Connection) -> String {
     c.hasRisks ? c.risks.map(\.id.rawValue).joined(separator: ",") : "-"
@@ -81,4 +95,9 @@ public enum ConnectionText {
   }
 
   static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) }
+}
+
+extension String {
+  /// `7200/75/9 ut=5s` -> `7200/75/9,ut=5s`: one token in a space-separated line.
+  func replacingSpaces() -> String { String(map { $0 == " " ? "," : $0 }) }
 }

@@ -46,6 +46,7 @@ extension AppState {
       } else if selectedRow != nil {
         mode = .detail
         pageScroll = 0
+        showsSummary = false
       }
     case .back:
       if mode != .table {
@@ -71,6 +72,14 @@ extension AppState {
       rebuildRows()
     case .filterUser, .filterProcess, .invertFilter:
       filterBySelection(action)
+    case .summaryLine:
+      if mode == .detail {
+        showsSummary.toggle()
+      } else if mode == .table && !showsGroups && selectedRow != nil {
+        mode = .detail
+        pageScroll = 0
+        showsSummary = true
+      }
     case .cycleProfile:
       applyProfile(profile.next)
       statusMessage = "profile \(profile.name): idle timeout \(Format.duration(seconds: profile.idleTimeoutSeconds))"

@@ -81,6 +81,8 @@ public struct AppState: Sendable {
   public var columns: ColumnChoice = .auto
   /// `--columns`: the first fixed list the column key offers.
   public var customColumns: [Column]?
+  /// The detail page starts with the connection's one-line summary (`c`).
+  public var showsSummary = false
   /// The grouping (`g`): one row per process, remote host or service (AppState+Groups.swift).
   public internal(set) var groupBy: GroupBy = .none
   /// The groups of the filtered rows, sorted (empty without a grouping).

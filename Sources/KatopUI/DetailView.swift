@@ -43,7 +43,13 @@ extension Renderer {
       renderPage(title: "No connection selected (Esc: back)", lines: [], scroll: 0, into: &screen, top: top, bottom: bottom)
       return
     }
-    let lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow)
+    var lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow)
+    if state.showsSummary {
+      // Unindented, so a terminal selection copies it whole (wrapped only where it must be).
+      let cut = state.flow.map { FlowText.cutIn(FlowBudget.verdict(row.connection, context: $0, watched: row.watched)) }
+      let summary = Fit.wrap(ConnectionText.summary(row.connection, cutIn: cut), width: screen.width).map { [($0, Role.detailValue)] }
+      lines = summary + [[("(c: hide the summary line)", .status)], []] + lines
+    }
     renderPage(title: "Connection details (Esc: back)", lines: lines, scroll: state.pageScroll, into: &screen, top: top, bottom: bottom)
   }
 

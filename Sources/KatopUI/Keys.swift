@@ -40,6 +40,7 @@ public enum Action: String, CaseIterable, Sendable {
   case pause, slower, faster
   case cycleColumns, cycleGrouping
   case filterUser, filterProcess, invertFilter
+  case summaryLine
   /// Change the system (docs/actions.md): absent from the table under --readonly.
   case setKeepalive, setKeepaliveShown, killConnection, undoKeepalive
   case help, quit
@@ -104,6 +105,8 @@ public enum KeyTable {
     KeyBinding(keys: [.char("I")], label: "I", action: .invertSort, help: "invert the sort order"),
     KeyBinding(keys: [.enter], label: "Enter", action: .detail,
                help: "details of the selected connection: tcp_info, keepalive maths, risks", hint: "Detail"),
+    KeyBinding(keys: [.char("c")], label: "c", action: .summaryLine,
+               help: "detail page with a one-line, copy-friendly summary of the connection on top (again: hide)"),
     KeyBinding(keys: [.char(" ")], label: "Space", action: .pause, help: "pause / resume refreshing",
                hint: "Pause"),
     KeyBinding(keys: [.char("K")], label: "K", action: .setKeepalive,
