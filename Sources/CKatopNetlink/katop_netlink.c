@@ -16,6 +16,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sched.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -49,6 +50,8 @@ size_t katop_sizeof_inet_diag_bc_op(void) { return sizeof(struct inet_diag_bc_op
 const int katop_AF_NETLINK = AF_NETLINK;
 const int katop_SKNLGRP_INET_TCP_DESTROY = SKNLGRP_INET_TCP_DESTROY;
 const int katop_SKNLGRP_INET6_TCP_DESTROY = SKNLGRP_INET6_TCP_DESTROY;
+
+int katop_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
 
 int katop_netlink_bind_groups(int fd, uint32_t groups) {
   struct sockaddr_nl addr = {0};

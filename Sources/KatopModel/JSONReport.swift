@@ -37,9 +37,9 @@ public enum JSONReport {
     w.beginArray()
     let block = max(1, blockRows)
     if workers <= 1 || connections.count <= block {
-      for c in connections { writeConnection(w, c, context?.flow) }
+      for c in connections { writeConnection(w, c, context?.flow, namespaces: context?.namespaces) }
     } else {
-      writeRowsInParallel(w, connections, workers: workers, blockRows: block, flow: context?.flow)
+      writeRowsInParallel(w, connections, workers: workers, blockRows: block, flow: context?.flow, namespaces: context?.namespaces)
     }
     w.endArray()
     w.endObject()
@@ -49,7 +49,8 @@ public enum JSONReport {
   /// Rounds of `workers` blocks: each worker renders one block into its own writer, then the
   /// blocks are appended in order. JSON writing is ~25% of `katop --once --json` at 100k rows.
   static func writeRowsInParallel(
-    _ w: JSONWriter, _ connections: [Connection], workers: Int, blockRows: Int, flow: FlowContext? = nil
+    _ w: JSONWriter, _ connections: [Connection], workers: Int, blockRows: Int, flow: FlowContext? = nil,
+    namespaces: NamespaceMap? = nil
   ) {
     let blocks = (connections.count + blockRows - 1) / blockRows
     let writers = (0..<workers).map { _ in JSONWriter(capacity: blockRows * 900) }
@@ -62,7 +63,7 @@ public enum JSONReport {
         let writer = writers[k]
         writer.reset(commaDue: b > 0)
         for i in (b * blockRows)..<min(connections.count, (b + 1) * blockRows) {
-          writeConnection(writer, connections[i], flow)
+          writeConnection(writer, connections[i], flow, namespaces: namespaces)
         }
         return false
       }
@@ -131,7 +132,7 @@ public enum JSONReport {
     w.endObject()
   }
 
-  static func writeConnection(_ w: JSONWriter, _ c: Connection, _ flow: FlowContext? = nil) {
+  static func writeConnection(_ w: JSONWriter, _ c: Connection, _ flow: FlowContext? = nil, namespaces: NamespaceMap? = nil) {
     let r = c.record
     w.beginObject()
     w.key("local"); writeEndpoint(w, r.local)
@@ -171,6 +172,7 @@ public enum JSONReport {
     w.endObject()
     w.key("tcpInfo")
     if let info = r.info { writeTCPInfo(w, info) } else { w.null() }
+    writeNetns(w, namespaces?.label(of: r.cookie))
     writeRisks(w, c.risks)
     w.endObject()
   }

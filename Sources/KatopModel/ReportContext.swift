@@ -20,10 +20,13 @@ public struct ReportContext: Sendable {
   public var netns: NetnsInfo?
   /// The kernel's HZ and where it came from (nil: unknown, margins take the worst case).
   public var kernelHZ: KernelHZ?
-  public init(flow: FlowContext, detection: CloudDetection? = nil, netns: NetnsInfo? = nil) {
+  /// The namespaces listed and each connection's (JSON `system.namespaces`, per connection `netns`).
+  public var namespaces: NamespaceMap?
+  public init(flow: FlowContext, detection: CloudDetection? = nil, netns: NetnsInfo? = nil, namespaces: NamespaceMap? = nil) {
     self.flow = flow
     self.detection = detection
     self.netns = netns
+    self.namespaces = namespaces
   }
 }
 
@@ -61,6 +64,46 @@ extension JSONReport {
       w.key("inode"); w.int(n.inode)
       w.key("isHost"); w.bool(n.isHost)
     }
+    w.key("namespaces")
+    w.beginArray()
+    for ns in context?.namespaces?.namespaces ?? [] { writeNamespace(w, ns) }
+    w.endArray()
+  }
+
+  static func writeNamespace(_ w: JSONWriter, _ ns: NamespaceFacts) {
+    w.beginObject()
+    writeLabelFields(w, ns.label)
+    w.key("pid"); w.int(ns.pid)
+    w.key("own"); w.bool(ns.own)
+    w.key("keepalive")
+    w.beginObject()
+    w.key("time"); w.int(ns.system.keepaliveTime)
+    w.key("intvl"); w.int(ns.system.keepaliveInterval)
+    w.key("probes"); w.int(ns.system.keepaliveProbes)
+    w.endObject()
+    w.key("tcpRetries2"); w.int(ns.system.tcpRetries2)
+    w.key("conntrack")
+    w.beginObject()
+    w.key("establishedTimeout"); w.int(ns.conntrackEstablishedTimeout)
+    w.endObject()
+    w.key("connections"); w.int(ns.connections)
+    writeRisks(w, ns.risks)
+    w.endObject()
+  }
+
+  /// `"netns": {"inode": N, "name": S|null, "container": S|null}` (null: not known).
+  static func writeNetns(_ w: JSONWriter, _ label: NamespaceLabel?) {
+    w.key("netns")
+    guard let label else { return w.null() }
+    w.beginObject()
+    writeLabelFields(w, label)
+    w.endObject()
+  }
+
+  static func writeLabelFields(_ w: JSONWriter, _ l: NamespaceLabel) {
+    w.key("inode"); w.int(l.inode)
+    w.key("name"); if let n = l.name { w.string(n) } else { w.null() }
+    w.key("container"); if let c = l.container { w.string(c) } else { w.null() }
   }
 }
 

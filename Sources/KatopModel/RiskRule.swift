@@ -9,6 +9,8 @@ public enum RiskRule: String, Sendable, Hashable, CaseIterable, Codable {
   case closeWait = "close-wait"
   /// Judged per flow against this host's conntrack entry (FlowRisks), not by `RiskRules.evaluate`.
   case conntrackExpiresFirst = "conntrack-expires-first"
+  /// Judged per network namespace (NamespaceRules, JSON `system.namespaces[].risks`).
+  case netnsDefaultKeepalive = "netns-default-keepalive"
 
   /// The stable id.
   public var id: String { rawValue }

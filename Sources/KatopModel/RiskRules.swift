@@ -53,6 +53,9 @@ public enum RiskRules {
     RiskRuleInfo(
       id: .conntrackExpiresFirst, severity: .critical, title: "this host's conntrack forgets the flow before keepalive refreshes it",
       threshold: "ESTABLISHED with a conntrack entry, not kept alive: keepalive on but its next probe arrives after the entry expires (warning; critical with under 10% of the entry's timeout left)"),
+    RiskRuleInfo(
+      id: .netnsDefaultKeepalive, severity: .warning, title: "a network namespace still on the kernel's keepalive defaults",
+      threshold: "a namespace's tcp_keepalive_time/intvl/probes are 7200/75/9 while katop's own namespace (the host) is tuned (warning)"),
   ]
 
   public static func info(id: RiskRule) -> RiskRuleInfo? { all.first { $0.id == id } }

@@ -97,6 +97,11 @@ struct Katop: ParsableCommand {
 
   @OptionGroup(title: "View")
   var view: ViewOptions
+  @Option(
+    help: ArgumentHelp(
+      "With --once: the network namespaces to list: all (needs root), an ip netns name, a pid or a path (default: katop's own).",
+      valueName: "all|name|pid|path"))
+  var netns: String?
 
   @OptionGroup(title: "Reports for scripts and monitoring")
   var output: OutputOptions
@@ -110,6 +115,8 @@ struct Katop: ParsableCommand {
     if view.group.map({ $0 != .none }) ?? false, once, let format = output.format, format != .json && format != .table {
       throw ValidationError("--group is for the table and JSON, not --format \(format.rawValue)")
     }
+    if netns != nil && !once { throw ValidationError("--netns needs --once (the TUI shows katop's own namespace)") }
+    if netns != nil && observe != nil { throw ValidationError("--netns and --observe do not go together") }
     if observe != nil && !once && !output.summary && !output.check {
       throw ValidationError("--observe needs --once (the TUI watches every refresh)")
     }
@@ -166,6 +173,7 @@ struct Katop: ParsableCommand {
   /// info is kept from the raw records (they are freed before sorting and writing: peak RSS,
   /// docs/performance.md).
   func collectRows() throws -> OneSnapshot {
+    if let netns { return try collectNamespaceRows(netns) }
     let collector = Collector(source: source)
     collector.keepsCaches = false
     collector.splitsDump = true
@@ -182,6 +190,7 @@ struct Katop: ParsableCommand {
     }
     var rows = Analyzer.analyze(snapshot, profile: resolution.profile, workers: Parallel.workerCount)
     Analyzer.reevaluate(&rows, context: context.flow, system: snapshot.system)
+    context.namespaces = Self.ownNamespace(system: snapshot.system, connections: rows.count)
     let system = snapshot.system
     let status = snapshot.status
     snapshot = Snapshot(system: system, sockets: [])

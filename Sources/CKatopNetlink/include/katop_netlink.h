@@ -50,6 +50,10 @@ extern const int katop_SKNLGRP_INET6_TCP_DESTROY;
 /// 0, or -1 + errno.
 int katop_netlink_bind_groups(int fd, uint32_t groups);
 
+/// setns(fd, CLONE_NEWNET): moves the calling thread into the network namespace behind `fd`.
+/// 0, or -1 + errno (EPERM without CAP_SYS_ADMIN).
+int katop_setns_net(int fd);
+
 /// setsockopt / getsockopt of an int option with a fixed signature.
 int katop_setsockopt_int(int fd, int level, int name, int value);
 int katop_getsockopt_int(int fd, int level, int name, int *value);

@@ -1,0 +1,61 @@
+// `--netns all|NAME|PID|PATH` with --once: every namespace asked for is collected on a thread of
+// its own (NetworkNamespaces.collect), analysed against its own sysctls, and its rows labelled
+// with it (JSON per connection `netns`, `system.namespaces`; docs/json.md).
+import ArgumentParser
+import Glibc
+import KatopModel
+import SockDiag
+
+extension Katop {
+  /// katop's own namespace alone (the report without --netns).
+  static func ownNamespace(system: SystemInfo, connections: Int) -> NamespaceMap? {
+    guard let own = NetworkNamespaces.own() else { return nil }
+    let facts = NamespaceFacts(
+      label: NetworkNamespaces.label(of: own), pid: own.pid, own: true, system: system,
+      conntrackEstablishedTimeout: HostFacts.conntrackEstablishedTimeout(), connections: connections)
+    return NamespaceMap(namespaces: [facts], defaultIndex: 0)
+  }
+
+  func namespaceRefs(_ spec: String) throws -> [NetnsRef] {
+    guard spec == "all" else { return [try NetworkNamespaces.resolve(spec)] }
+    guard geteuid() == 0 else { throw ValidationError("--netns all needs root (setns needs CAP_SYS_ADMIN)") }
+    return NetworkNamespaces.list()
+  }
+
+  func collectNamespaceRows(_ spec: String) throws -> OneSnapshot {
+    let refs = try namespaceRefs(spec)
+    let resolution = profileResolution
+    var context = reportContext(resolution, activity: nil)
+    var map = NamespaceMap()
+    var rows: [Connection] = []
+    var main: Snapshot?
+    let listeners = request.states & TCPState.listen.mask != 0
+    for ref in refs {
+      let collected: (snapshot: Snapshot, conntrackTimeout: Int?)
+      do {
+        collected = try NetworkNamespaces.collect(ref, request: request)
+      } catch let error as NetnsError where spec == "all" {
+        _ = error  // a namespace gone since it was listed (its last process exited): skip it
+        continue
+      }
+      let snapshot = collected.snapshot
+      context.flow.listeningPorts = FlowContext.listeningPorts(snapshot.sockets, listenersCollected: listeners)
+      var nsRows = Analyzer.analyze(snapshot, profile: resolution.profile, workers: Parallel.workerCount)
+      Analyzer.reevaluate(&nsRows, context: context.flow, system: snapshot.system)
+      map.namespaces.append(
+        NamespaceFacts(
+          label: NetworkNamespaces.label(of: ref), pid: ref.pid, own: ref.own, system: snapshot.system,
+          conntrackEstablishedTimeout: collected.conntrackTimeout, connections: nsRows.count))
+      map.assign(nsRows.map(\.record.cookie), to: map.namespaces.count - 1)
+      if ref.own || main == nil { main = Snapshot(system: snapshot.system, status: snapshot.status, sockets: []) }
+      rows += nsRows
+    }
+    map.evaluateRules()
+    context.namespaces = map
+    let filter = self.filter
+    if !filter.isEmpty { rows.removeAll { !filter.matches($0) } }
+    sortOrder.sort(&rows)
+    let system = main?.system ?? SystemInfo()
+    return OneSnapshot(system: system, status: main?.status ?? CollectorStatus(), rows: rows, context: context)
+  }
+}
