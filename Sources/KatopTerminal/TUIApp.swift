@@ -52,14 +52,17 @@ public final class TUIApp {
   let act: ((ActionPlan) -> [ActionResult])?
   /// Takes the deaths heard since the last call (the Closed view; nil: no listener).
   let deaths: (() -> [HeardDeath])?
+  /// Reads every network namespace's settings (the N view; nil: katop's own only).
+  let listNamespaces: (() -> [NamespaceFacts])?
 
   public init(
     config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
     inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil,
-    deaths: (() -> [HeardDeath])? = nil
+    deaths: (() -> [HeardDeath])? = nil, listNamespaces: (() -> [NamespaceFacts])? = nil
   ) {
     self.config = config
     self.deaths = deaths
+    self.listNamespaces = listNamespaces
     self.inspect = inspect
     self.act = act
     self.worker = CollectionWorker(collect: collect)
@@ -86,7 +89,7 @@ public final class TUIApp {
     let controller = RefreshController(
       state: state, renderer: Renderer(ascii: config.ascii ?? !terminal.utf8),
       clock: LoopClock(nowMs: { Clocks.monotonicMs() }, threadCPUMs: { Clocks.threadCPUMs() }), inspect: inspect, act: act,
-      deaths: deaths)
+      deaths: deaths, listNamespaces: listNamespaces)
     worker.start()
     controller.start(worker)
     while true {

@@ -23,7 +23,7 @@ extension AppState {
         pageScroll = 0
       }
       return .none
-    case .table, .detail, .closed:
+    case .table, .detail, .closed, .namespaces:
       guard let action = KeyTable.action(for: key, readonly: readonly) else { return .none }
       return perform(action)
     }
@@ -36,8 +36,12 @@ extension AppState {
     case .closedView:
       mode = mode == .closed ? .table : .closed
       pageScroll = 0
+    case .namespaceView:
+      mode = mode == .namespaces ? .table : .namespaces
+      namespaceList = nil  // read again each time it opens
+      pageScroll = 0
     case .detail:
-      if mode == .closed {
+      if mode == .closed || mode == .namespaces {
         break
       } else if mode == .detail {
         mode = .table

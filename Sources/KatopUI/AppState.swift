@@ -13,6 +13,8 @@ public enum Mode: Hashable, Sendable {
   case table, detail, help, sortMenu
   /// Recent deaths, newest first (L; AppState+Closed.swift).
   case closed
+  /// The network namespaces and their settings (N; NamespaceView.swift).
+  case namespaces
   /// A set-keepalive / kill / undo waits for y (AppState+Actions.swift).
   case confirm
   case prompt(PromptKind)
@@ -119,6 +121,8 @@ public struct AppState: Sendable {
 
   /// Connections that died this session, newest kept (the Closed view, L).
   public internal(set) var closed = ClosedLog()
+  /// The namespaces the N view shows, read when it opens (nil: not read yet / asked for again).
+  public var namespaceList: [NamespaceFacts]?
   /// A filter prompt opened from the Closed view returns to it.
   var promptReturnsToClosed = false
 

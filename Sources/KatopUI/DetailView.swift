@@ -15,6 +15,7 @@ extension Renderer {
     case .detail:
       count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection, flow: state.flow).count } ?? 0
     case .closed: count = 2 * state.closedShown.count + 1
+    case .namespaces: count = namespaceLines(state, width: width).count
     default: return 0
     }
     return max(0, count - max(1, area))

@@ -34,7 +34,7 @@ public enum Key: Hashable, Sendable {
 
 public enum Action: String, CaseIterable, Sendable {
   case moveUp, moveDown, pageUp, pageDown, home, end
-  case detail, back, closedView
+  case detail, back, closedView, namespaceView
   case portFilter, textFilter, riskyOnly, cycleProfile
   case sortMenu, sortPrev, sortNext, invertSort
   case pause, slower, faster
@@ -123,6 +123,8 @@ public enum KeyTable {
     KeyBinding(keys: [.char("L")], label: "L", action: .closedView,
                help: "closed connections: recent deaths with their cause, newest first (filters apply); again to go back",
                hint: "Closed"),
+    KeyBinding(keys: [.char("N")], label: "N", action: .namespaceView,
+               help: "network namespaces: each one's keepalive sysctls, tcp_retries2, conntrack timeout, TCP sockets and netns-default-keepalive (all of them as root); again to go back"),
     KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .slower,
                help: "refresh less often (250ms ... 10s)"),
     KeyBinding(keys: [.char("-")], label: "-", action: .faster, help: "refresh more often"),

@@ -85,6 +85,8 @@ public final class RefreshController {
   /// Takes the deaths the destroy listener heard since the last call (the Closed view); nil:
   /// no listener.
   let deaths: (() -> [HeardDeath])?
+  /// Reads every network namespace's settings for the N view (nil: katop's own only, from the store).
+  let listNamespaces: (() -> [NamespaceFacts])?
 
   public private(set) var generation = 0
   /// Jobs submitted so far, oldest first (tests, diagnostics), at most the last 64.
@@ -105,10 +107,11 @@ public final class RefreshController {
   public init(
     state: AppState, renderer: Renderer, clock: LoopClock, lookupsBetweenWalks: Bool = true,
     inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil,
-    deaths: (() -> [HeardDeath])? = nil
+    deaths: (() -> [HeardDeath])? = nil, listNamespaces: (() -> [NamespaceFacts])? = nil
   ) {
     self.state = state
     self.deaths = deaths
+    self.listNamespaces = listNamespaces
     self.renderer = renderer
     self.clock = clock
     self.inspect = inspect
@@ -162,6 +165,11 @@ public final class RefreshController {
     // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
     if let inspect, let c = state.wantsInspection {
       state.inspection = Inspection(cookie: c.record.cookie, options: inspect(c))
+      dirty = true
+    }
+    // The N view: each namespace's sysctls, read once when it opens (a thread per namespace).
+    if state.mode == .namespaces && state.namespaceList == nil {
+      state.namespaceList = listNamespaces?() ?? state.ownNamespace
       dirty = true
     }
     if dirty {

@@ -83,6 +83,10 @@ public struct Renderer {
       renderDetail(state, into: &screen, top: top, bottom: h - 1)
     } else if state.mode == .closed {
       renderClosed(state, into: &screen, top: top, bottom: h - 1)
+    } else if state.mode == .namespaces {
+      renderPage(
+        title: "Network namespaces (N/Esc: back)", lines: namespaceLines(state, width: w), scroll: state.pageScroll,
+        into: &screen, top: top, bottom: h - 1)
     } else {
       var shown: Set<SortColumn> = []
       if state.showsGroups {

@@ -105,17 +105,39 @@ public enum NetworkNamespaces {
   /// Collects `request` inside `ref` on a thread of its own (katop's own namespace: on the
   /// calling thread), with the namespace's nf_conntrack_tcp_timeout_established.
   public static func collect(_ ref: NetnsRef, request: CollectRequest) throws -> (snapshot: Snapshot, conntrackTimeout: Int?) {
-    if ref.own { return try NamespaceJob.collectHere(request) }
-    let job = NamespaceJob(path: ref.path, request: request)
+    try run(in: ref) { try NamespaceWork.collectHere(request) }
+  }
+
+  /// A namespace's settings without a dump (the TUI's namespace view): its keepalive sysctls,
+  /// tcp_retries2, conntrack timeout and TCP socket count (sockstat), read inside it.
+  public static func facts(_ ref: NetnsRef) throws -> NamespaceFacts {
+    let label = label(of: ref)
+    return try run(in: ref) {
+      var system = SystemInfo()
+      var notes: [CollectorNote] = []
+      SystemInfoReader.readSettings(into: &system, notes: &notes)
+      // /proc/net is the main thread's namespace; /proc/thread-self/net is this thread's.
+      let sockets = SystemInfoReader.tcpSocketEstimate(procRoot: ref.own ? "/proc" : "/proc/thread-self")
+      return NamespaceFacts(
+        label: label, pid: ref.pid, own: ref.own, system: system,
+        conntrackEstablishedTimeout: HostFacts.conntrackEstablishedTimeout(), connections: sockets)
+    }
+  }
+
+  /// Runs `body` inside `ref`: on a pthread of its own after setns (setns moves only the calling
+  /// thread, so the caller's namespace never changes), or on the calling thread for katop's own.
+  static func run<T>(in ref: NetnsRef, _ body: @escaping () throws -> T) throws -> T {
+    if ref.own { return try body() }
+    let job = NamespaceJob(path: ref.path, body: body)
     var thread = pthread_t()
-    let context = Unmanaged.passRetained(job).toOpaque()
+    let context = Unmanaged.passRetained(job as NamespaceWork).toOpaque()
     let started = pthread_create(&thread, nil, { raw in
       guard let raw else { return nil }
-      Unmanaged<NamespaceJob>.fromOpaque(raw).takeRetainedValue().run()
+      Unmanaged<NamespaceWork>.fromOpaque(raw).takeRetainedValue().enterAndRun()
       return nil
     }, context)
     if started != 0 {
-      Unmanaged<NamespaceJob>.fromOpaque(context).release()
+      Unmanaged<NamespaceWork>.fromOpaque(context).release()
       throw NetnsError.enter(ref.path, errno: started)
     }
     pthread_join(thread, nil)
@@ -134,27 +156,24 @@ public enum NetworkNamespaces {
   }
 }
 
-/// One namespace's collection, run on its own pthread (joined before `result` is read: the
-/// reason it may cross threads unchecked).
-final class NamespaceJob: @unchecked Sendable {
+/// Work run on a namespace's own pthread: enters the namespace, then runs (the thread is joined
+/// before the result is read: the reason it may cross threads unchecked).
+class NamespaceWork: @unchecked Sendable {
   let path: String
-  let request: CollectRequest
-  var result: Result<(snapshot: Snapshot, conntrackTimeout: Int?), Error> = .failure(NetnsError.notFound(""))
+  init(path: String) { self.path = path }
 
-  init(path: String, request: CollectRequest) {
-    self.path = path
-    self.request = request
-  }
-
-  func run() {
+  func enterAndRun() {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return result = .failure(NetnsError.enter(path, errno: errno)) }
+    guard fd >= 0 else { return failed(NetnsError.enter(path, errno: errno)) }
     let entered = katop_setns_net(fd)
     let code = errno
     close(fd)
-    guard entered == 0 else { return result = .failure(NetnsError.enter(path, errno: code)) }
-    result = Result { try NamespaceJob.collectHere(request) }
+    guard entered == 0 else { return failed(NetnsError.enter(path, errno: code)) }
+    runInside()
   }
+
+  func runInside() {}
+  func failed(_ error: Error) {}
 
   /// A collection in the calling thread's namespace: a fresh collector (its netlink socket is
   /// made here), one walk, no split across threads (a second thread would dump another namespace).
@@ -162,7 +181,26 @@ final class NamespaceJob: @unchecked Sendable {
     let collector = Collector()
     collector.keepsCaches = false
     collector.splitsDump = false
-    let snapshot = try collector.collect(request)
+    var snapshot = try collector.collect(request)
+    // The TcpExt counters of this namespace (/proc/net follows the main thread's).
+    if let netstat = SystemCalls.readString("/proc/thread-self/net/netstat") {
+      let counters = SystemInfoReader.tcpExtCounters(netstat, ["TCPKeepAlive", "TCPAbortOnTimeout"])
+      snapshot.system.keepaliveProbesSent = counters[0]
+      snapshot.system.abortOnTimeout = counters[1]
+    }
     return (snapshot, HostFacts.conntrackEstablishedTimeout())
   }
+}
+
+final class NamespaceJob<T>: NamespaceWork, @unchecked Sendable {
+  let body: () throws -> T
+  var result: Result<T, Error> = .failure(NetnsError.notFound(""))
+
+  init(path: String, body: @escaping () throws -> T) {
+    self.body = body
+    super.init(path: path)
+  }
+
+  override func runInside() { result = Result { try body() } }
+  override func failed(_ error: Error) { result = .failure(error) }
 }

@@ -16,6 +16,15 @@ extension Katop {
     return NamespaceMap(namespaces: [facts], defaultIndex: 0)
   }
 
+  /// Every namespace's settings (the TUI's N view): all of them as root, else katop's own;
+  /// judged by netns-default-keepalive.
+  static func namespaceFacts() -> [NamespaceFacts] {
+    let refs = geteuid() == 0 ? NetworkNamespaces.list() : NetworkNamespaces.own().map { [$0] } ?? []
+    var map = NamespaceMap(namespaces: refs.compactMap { try? NetworkNamespaces.facts($0) })
+    map.evaluateRules()
+    return map.namespaces
+  }
+
   func namespaceRefs(_ spec: String) throws -> [NetnsRef] {
     guard spec == "all" else { return [try NetworkNamespaces.resolve(spec)] }
     guard geteuid() == 0 else { throw ValidationError("--netns all needs root (setns needs CAP_SYS_ADMIN)") }

@@ -46,7 +46,8 @@ extension Katop {
       },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },
       act: readonly ? nil : { TUIActions.act($0, log: log, changed: changed) },
-      deaths: deaths.map { watcher in { watcher.take() } })
+      deaths: deaths.map { watcher in { watcher.take() } },
+      listNamespaces: { Katop.namespaceFacts() })
     let status = try app.run()
     if status != 0 { Foundation.exit(status) }
   }

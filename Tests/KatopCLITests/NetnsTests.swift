@@ -91,6 +91,34 @@ final class NetnsTests: XCTestCase {
     print("NETNS REPORT\n" + fromTuned.namespaces.map { "\($0["inode"] ?? "") name=\($0["name"] ?? "") keepalive=\($0["keepalive"] ?? "") risks=\(risks($0["name"] as? String))" }.joined(separator: "\n"))
   }
 
+  /// The TUI's N view, katop running in a tuned namespace: its own line (*) shows 120/10/3 read
+  /// inside it, and a namespace left on the defaults is flagged with the fix.
+  func testNamespaceViewInTheTUI() throws {
+    guard getuid() == 0 else { throw XCTSkip("the namespace view lists every namespace as root only") }
+    guard let ip = NamespaceLab.tool("ip") else { throw XCTSkip("iproute2 (ip) is not installed") }
+    try Binaries.require(Binaries.katop)
+    let tuned = "katopv\(getpid())t", plain = "katopv\(getpid())d"
+    for ns in [tuned, plain] {
+      XCTAssertEqual(try runProcess(ip, ["netns", "add", ns]).status, 0)
+      addTeardownBlock { _ = try? runProcess(ip, ["netns", "del", ns]) }
+    }
+    _ = try runProcess(
+      ip, ["netns", "exec", tuned, "sysctl", "-qw", "net.ipv4.tcp_keepalive_time=120", "net.ipv4.tcp_keepalive_intvl=10",
+           "net.ipv4.tcp_keepalive_probes=3"])
+    let t = try TmuxSession(width: 140, height: 40, command: "\(ip) netns exec \(tuned) \(Binaries.katop) --port 1")
+    defer { t.kill() }
+    try t.waitFor("the table") { $0.contains("Local") }
+    try t.send("N")
+    let screen = try t.waitFor("the namespace view") { $0.contains("Network namespaces") && $0.contains(plain) }
+    print("NAMESPACE VIEW\n" + screen)
+    let lines = screen.split(separator: "\n")
+    XCTAssertTrue(lines.contains { $0.contains("* \(tuned)") && $0.contains("120/10/3") }, screen)
+    XCTAssertTrue(lines.contains { $0.contains(plain) && $0.contains("7200/75/9") && $0.contains("netns-default-keepalive") }, screen)
+    XCTAssertTrue(screen.contains("fix:"), screen)
+    try t.send("q")
+    XCTAssertTrue(t.waitForExit())
+  }
+
   func testNetnsAllNeedsRootAndNetnsNeedsOnce() throws {
     try Binaries.require(Binaries.katop)
     let r = try runProcess(Binaries.katop, ["--netns", "all"], timeout: 20)

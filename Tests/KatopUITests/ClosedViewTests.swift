@@ -76,3 +76,34 @@ final class ClosedViewTests: XCTestCase {
     XCTAssertTrue(screen.lines().contains { $0.contains("100000 this session, the newest \(state.closed.capacity) kept") })
   }
 }
+
+/// The namespace view (N): the list the run loop read, one line per namespace, the rule's message
+/// and fix under a flagged one; N again goes back and asks for a fresh read next time.
+final class NamespaceViewTests: XCTestCase {
+  func testNShowsEachNamespaceWithItsSysctlsAndTheRule() {
+    var state = Fixtures.state(width: 120, height: 40)
+    XCTAssertEqual(state.handle(.char("N")), .none)
+    XCTAssertEqual(state.mode, .namespaces)
+    XCTAssertNil(state.namespaceList, "read by the run loop when the view opens")
+    var tuned = SystemInfo()
+    (tuned.keepaliveTime, tuned.keepaliveInterval, tuned.keepaliveProbes) = (120, 10, 3)
+    var map = NamespaceMap(namespaces: [
+      NamespaceFacts(label: NamespaceLabel(inode: 4026531840), pid: 1, own: true, system: tuned, conntrackEstablishedTimeout: 432000, connections: 42),
+      NamespaceFacts(
+        label: NamespaceLabel(inode: 4026532299, container: "docker 3f2a9c1b7d4e"), pid: 811, own: false, system: SystemInfo(),
+        conntrackEstablishedTimeout: nil, connections: 7),
+    ])
+    map.evaluateRules()
+    state.namespaceList = map.namespaces
+    let screen = Fixtures.render(state, width: 120, height: 40)
+    Snapshots.assertScreen(screen, named: "namespaces-120x40")
+    let lines = screen.lines()
+    XCTAssertTrue(lines.contains { $0.contains("* netns:[4026531840]") && $0.contains("120/10/3") && $0.contains("432000s") })
+    XCTAssertTrue(lines.contains { $0.contains("docker 3f2a9c1b7d4e") && $0.contains("7200/75/9") && $0.contains("netns-default-keepalive") })
+    XCTAssertTrue(lines.contains { $0.contains("fix:") && $0.contains("--sysctl net.ipv4.tcp_keepalive_time=120") })
+    _ = state.handle(.char("N"))
+    XCTAssertEqual(state.mode, .table)
+    _ = state.handle(.char("N"))
+    XCTAssertNil(state.namespaceList, "read again each time it opens")
+  }
+}
