@@ -124,7 +124,7 @@ public enum KeyTable {
                help: "closed connections: recent deaths with their cause, newest first (filters apply); again to go back",
                hint: "Closed"),
     KeyBinding(keys: [.char("N")], label: "N", action: .namespaceView,
-               help: "network namespaces: each one's keepalive sysctls, tcp_retries2, conntrack timeout, TCP sockets and netns-default-keepalive (all of them as root); again to go back"),
+               help: "network namespaces (all as root): each one's keepalive sysctls, conntrack timeout, risk"),
     KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .slower,
                help: "refresh less often (250ms ... 10s)"),
     KeyBinding(keys: [.char("-")], label: "-", action: .faster, help: "refresh more often"),
