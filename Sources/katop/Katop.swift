@@ -224,6 +224,7 @@ struct Katop: ParsableCommand {
         TableReport.render(
           system: one.system, status: one.status, profile: one.profile, connections: one.rows, flow: one.context.flow,
           detectedFrom: one.context.detection?.detectedFrom))
+      if netns != nil, let map = one.context.namespaces { try StandardOutput.write(Self.namespaceSection(map)) }
     case .prometheus, .openmetrics:
       try runMetrics(one)
     }

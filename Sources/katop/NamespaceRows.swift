@@ -25,6 +25,24 @@ extension Katop {
     return map.namespaces
   }
 
+  /// After the --once table with --netns: one line per namespace with its own settings and the
+  /// namespace rule (the rows themselves are labelled in JSON, `netns`).
+  static func namespaceSection(_ map: NamespaceMap) -> String {
+    var lines = ["", "network namespaces (keepalive time/intvl/probes, tcp_retries2, conntrack established timeout, TCP sockets listed):"]
+    for ns in map.namespaces {
+      let s = ns.system
+      var line = "\(ns.own ? "*" : " ") \(ns.label.display) (inode \(ns.label.inode)"
+      if let c = ns.label.container, ns.label.name != nil { line += ", \(c)" }
+      if let pid = ns.pid { line += ", pid \(pid)" }
+      line += "): keepalive \(s.keepaliveTime)/\(s.keepaliveInterval)/\(s.keepaliveProbes), tcp_retries2 \(s.tcpRetries2), conntrack "
+      line += ns.conntrackEstablishedTimeout.map { "\($0)s" } ?? "-"
+      line += ", \(ns.connections) sockets"
+      lines.append(line)
+      for risk in ns.risks { lines += ["    \(risk.id.rawValue): \(risk.message)", "    fix: \(risk.fix)"] }
+    }
+    return lines.joined(separator: "\n")
+  }
+
   func namespaceRefs(_ spec: String) throws -> [NetnsRef] {
     guard spec == "all" else { return [try NetworkNamespaces.resolve(spec)] }
     guard geteuid() == 0 else { throw ValidationError("--netns all needs root (setns needs CAP_SYS_ADMIN)") }

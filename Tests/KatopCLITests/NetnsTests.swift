@@ -88,6 +88,10 @@ final class NetnsTests: XCTestCase {
     XCTAssertEqual(
       (rows(inside.port, fromTuned).first?["netns"] as? [String: Any])?["name"] as? String, tuned,
       "katop's own namespace carries its ip netns name")
+    let table = try runProcess(ip, ["netns", "exec", tuned, Binaries.katop, "--once", "--netns", "all", "--port", ports], timeout: 60)
+    XCTAssertEqual(table.status, 0, table.stderr)
+    XCTAssertTrue(table.stdout.contains("* \(tuned) (inode") && table.stdout.contains("keepalive 120/10/3"), table.stdout)
+    XCTAssertTrue(table.stdout.contains("netns-default-keepalive: namespace \(plain) keeps"), table.stdout)
     print("NETNS REPORT\n" + fromTuned.namespaces.map { "\($0["inode"] ?? "") name=\($0["name"] ?? "") keepalive=\($0["keepalive"] ?? "") risks=\(risks($0["name"] as? String))" }.joined(separator: "\n"))
   }
 
