@@ -4,9 +4,8 @@
 public enum GroupReport {
   /// Groups of `--once`'s rows (already filtered and sorted), sorted like the TUI's.
   public static func groups(_ rows: [Connection], by: GroupBy, order: SortOrder, flow: FlowContext?) -> [ConnectionGroup] {
-    let listening = by == .remotePort ? Grouping.listeningPorts(count: rows.count) { rows[$0] } : []
-    let made = Grouping.groups(
-      by: by, count: rows.count, flow: flow, listening: listening, id: { Int32(truncatingIfNeeded: $0) }) { rows[$0] }
+    let listening = by == .remotePort ? Grouping.listeningPorts(rows) : []
+    let made = Grouping.groups(by: by, rows: rows, flow: flow, listening: listening)
     return Grouping.sorted(made, by: order)
   }
 

@@ -90,50 +90,57 @@ public enum Grouping {
     }
   }
 
-  /// The local ports of the LISTEN sockets among `count` connections.
-  public static func listeningPorts(count: Int, _ connectionAt: (Int) -> Connection) -> Set<UInt16> {
+  /// The local ports of the LISTEN sockets among the store's open rows.
+  public static func listeningPorts(_ rows: UnsafeBufferPointer<StoredConnection>) -> Set<UInt16> {
     var out = Set<UInt16>()
-    for i in 0..<count {
-      let r = connectionAt(i).record
-      if r.state == .listen { out.insert(r.local.port) }
+    for i in rows.indices where !rows[i].vacant && rows[i].connection.record.state == .listen {
+      out.insert(rows[i].connection.record.local.port)
     }
     return out
   }
 
-  /// Groups `count` connections (`connectionAt(i)`, member id `idOf(i)`), in first-seen order.
-  /// `flow`: path budgets for the soonest cut (nil: no cut known), with what was watched of each
-  /// flow (`watchedAt(i)`: a store row's entry; nil: the context's activity).
+  /// The local ports of the LISTEN sockets among `rows`.
+  public static func listeningPorts(_ rows: [Connection]) -> Set<UInt16> {
+    Set(rows.lazy.filter { $0.record.state == .listen }.map { $0.record.local.port })
+  }
+
+  /// Groups the store rows at `slots` (the filtered view, in order); members are the slots, in
+  /// view order. The soonest cut reads each row's watched flow entry, as the Cut in column does.
+  ///
+  /// The rows are read in slot order, not view order: a sorted view visits 100k rows of ~400
+  /// bytes at random, a cache miss each, and costs 5x more (docs/performance.md).
   public static func groups(
-    by: GroupBy, count: Int, flow: FlowContext?, listening: Set<UInt16>, id idOf: (Int) -> Int32,
-    watched watchedAt: ((Int) -> FlowActivity.Entry?)? = nil, _ connectionAt: (Int) -> Connection
+    by: GroupBy, slots: [Int32], of rows: UnsafeBufferPointer<StoredConnection>, flow: FlowContext?,
+    listening: Set<UInt16>
   ) -> [ConnectionGroup] {
-    guard by != .none else { return [] }
-    var indexOf: [GroupKey: Int] = [:]
-    var out: [ConnectionGroup] = []
-    var pidsOf: [Int: Set<Int32>] = [:]
-    for i in 0..<count {
-      let c = connectionAt(i)
-      guard let key = key(c, by: by, listening: listening) else { continue }
-      let g: Int
-      if let known = indexOf[key] {
-        g = known
-      } else {
-        g = out.count
-        indexOf[key] = g
-        out.append(ConnectionGroup(key: key, label: label(key, c)))
-      }
-      out[g].counts.add(c)
-      out[g].members.append(idOf(i))
-      if let idle = c.idleMs, idle > (out[g].largestIdleMs ?? 0) || out[g].largestIdleMs == nil { out[g].largestIdleMs = idle }
-      if let flow, c.record.state == .established,
-        let cut = FlowBudget.verdict(c, context: flow, watched: watchedAt?(i)).cutInMs
-      {
-        out[g].soonestCutMs = min(out[g].soonestCutMs ?? .max, cut)
-      }
-      if by == .process, let pid = c.owner?.pid { pidsOf[g, default: []].insert(pid) }
+    guard by != .none, let base = rows.baseAddress, let offset = MemoryLayout<StoredConnection>.offset(of: \.connection)
+    else { return [] }
+    let raw = UnsafeRawPointer(base)
+    let stride = MemoryLayout<StoredConnection>.stride
+    // -1: not in the view; -2: in the view, not grouped yet; else the group's index.
+    var groupOf = [Int32](repeating: -1, count: rows.count)
+    for s in slots { groupOf[Int(s)] = -2 }
+    var builder = GroupBuilder(by: by, flow: flow, listening: listening)
+    for slot in 0..<rows.count where groupOf[slot] == -2 {
+      let p = (raw + slot * stride + offset).assumingMemoryBound(to: Connection.self)
+      groupOf[slot] = Int32(truncatingIfNeeded: builder.add(p) { rows[slot].watched })
     }
-    for (g, pids) in pidsOf { out[g].processes = pids.count }
-    return out
+    for s in slots { builder.groups[Int(groupOf[Int(s)])].members.append(s) }
+    return builder.finish()
+  }
+
+  /// Groups `rows` (members: their indices).
+  public static func groups(by: GroupBy, rows: [Connection], flow: FlowContext?, listening: Set<UInt16>) -> [ConnectionGroup] {
+    guard by != .none else { return [] }
+    var builder = GroupBuilder(by: by, flow: flow, listening: listening)
+    rows.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress else { return }
+      for i in b.indices {
+        let g = builder.add(base + i) { nil }
+        builder.groups[g].members.append(Int32(truncatingIfNeeded: i))
+      }
+    }
+    return builder.finish()
   }
 
   /// The group's name, from its key and one of its connections.
@@ -172,5 +179,82 @@ public enum Grouping {
       if a.counts.total != b.counts.total { return a.counts.total > b.counts.total }
       return a.label < b.label
     }
+  }
+}
+
+/// Adds connections to their groups, one at a time, read in place (a copy of each 256-byte
+/// Connection would cost more than the grouping).
+struct GroupBuilder {
+  let by: GroupBy
+  let flow: FlowContext?
+  let listening: Set<UInt16>
+  var groups: [ConnectionGroup] = []
+  private var indexOf: [GroupKey: Int] = [:]
+  /// A process's group, decided once per pid (forked workers go to their parent's).
+  private var groupOfPid: [Int32: Int] = [:]
+  /// The last connection's pid / remote address and group: sockets of one process or peer tend
+  /// to sit next to each other in the store (opened together), so most rows need no lookup.
+  private var last: (pid: Int32, address: IPAddress?, group: Int) = (Int32.min, nil, -1)
+  private var pidsOf: [Int: Set<Int32>] = [:]
+  private var lastPidOf: [Int32] = []
+
+  init(by: GroupBy, flow: FlowContext?, listening: Set<UInt16>) {
+    self.by = by
+    self.flow = flow
+    self.listening = listening
+  }
+
+  /// Counts the connection at `p` in its group; returns the group's index.
+  mutating func add(_ p: UnsafePointer<Connection>, watched: () -> FlowActivity.Entry?) -> Int {
+    let pid = p.pointee.owner?.pid ?? -1
+    let g: Int
+    switch by {
+    case .process where pid == last.pid: g = last.group
+    case .process:
+      if let known = groupOfPid[pid] {
+        g = known
+      } else {
+        g = group(of: p)
+        groupOfPid[pid] = g
+      }
+      last = (pid, nil, g)
+    case .remoteHost where last.address == p.pointee.record.remote.address: g = last.group
+    case .remoteHost:
+      g = group(of: p)
+      last = (Int32.min, p.pointee.record.remote.address, g)
+    default: g = group(of: p)
+    }
+    groups[g].counts.add(p.pointee)
+    if let idle = p.pointee.idleMs, idle > (groups[g].largestIdleMs ?? 0) || groups[g].largestIdleMs == nil {
+      groups[g].largestIdleMs = idle
+    }
+    // Nothing cuts sooner than already: a group past its budget (0) judges no more flows.
+    if let flow, groups[g].soonestCutMs != 0, p.pointee.record.state == .established,
+      let cut = FlowBudget.verdict(p.pointee, context: flow, watched: watched()).cutInMs
+    {
+      groups[g].soonestCutMs = min(groups[g].soonestCutMs ?? .max, cut)
+    }
+    if by == .process, pid >= 0, lastPidOf[g] != pid {
+      lastPidOf[g] = pid
+      pidsOf[g, default: []].insert(pid)
+    }
+    return g
+  }
+
+  /// The connection's group by its key, made when new.
+  private mutating func group(of p: UnsafePointer<Connection>) -> Int {
+    let key = Grouping.key(p.pointee, by: by, listening: listening) ?? .process(-1)
+    if let known = indexOf[key] { return known }
+    let g = groups.count
+    indexOf[key] = g
+    groups.append(ConnectionGroup(key: key, label: Grouping.label(key, p.pointee)))
+    lastPidOf.append(-1)
+    return g
+  }
+
+  func finish() -> [ConnectionGroup] {
+    var out = groups
+    for (g, pids) in pidsOf { out[g].processes = pids.count }
+    return out
   }
 }

@@ -29,12 +29,8 @@ extension AppState {
   mutating func regroup(_ slots: [Int32]) {
     let by = groupBy, flow = self.flow
     let made: [ConnectionGroup] = store.rows.withUnsafeBufferPointer { b in
-      let listening = by == .remotePort
-        ? Grouping.listeningPorts(count: b.count) { b[$0].connection } : []
-      return Grouping.groups(
-        by: by, count: slots.count, flow: flow, listening: listening, id: { slots[$0] },
-        watched: { b[Int(slots[$0])].watched }
-      ) { b[Int(slots[$0])].connection }
+      Grouping.groups(
+        by: by, slots: slots, of: b, flow: flow, listening: by == .remotePort ? Grouping.listeningPorts(b) : [])
     }
     groups = Grouping.sorted(made, by: sort)
     if let key = selectedGroupKey, let i = groups.firstIndex(where: { $0.key == key }) {

@@ -52,13 +52,7 @@ func measureRefreshCost(runs: Int, spacingSeconds: Double = 1) throws -> Refresh
     // As the TUI does: the store rows' watched entries give each flow's idle.
     let flow = FlowContext(profile: .aws)
     let rows = store.rows
-    groupings.append(timed {
-      rows.withUnsafeBufferPointer { b in
-        Grouping.groups(
-          by: .process, count: view.count, flow: flow, listening: [], id: { view[$0] }, watched: { b[Int(view[$0])].watched }
-        ) { b[Int(view[$0])].connection }
-      }
-    }.1)
+    groupings.append(timed { rows.withUnsafeBufferPointer { Grouping.groups(by: .process, slots: view, of: $0, flow: flow, listening: []) } }.1)
     collects.append(collectMs)
     var screen = CollectRequest(owners: false, socketOptions: false)
     screen.lookUp = Array(snapshot.sockets.filter { $0.state == .established }.prefix(40))
