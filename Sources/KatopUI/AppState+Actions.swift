@@ -73,6 +73,11 @@ extension AppState {
       return
     }
     let change = recommendedChange
+    if showsGroups {
+      // On a group row every key acts on the group's connections (the confirmation names them).
+      askForGroup(action == .killConnection ? .kill : .setKeepalive, change: change)
+      return
+    }
     if action == .setKeepaliveShown {
       var targets: [Connection] = []
       for i in rows.indices where rows[i].status != .closed && ActionSelection().matches(rows[i].connection, for: .setKeepalive) {
@@ -102,6 +107,27 @@ extension AppState {
       return
     }
     actions.ask(ActionPlan(kind: kind, connections: [c], change: change), undo: false)
+    mode = .confirm
+  }
+
+  /// K / A / F9 on a group row: the plan for the selected group's connections.
+  mutating func askForGroup(_ kind: ActionKind, change: @escaping (Connection) -> KeepaliveChange) {
+    guard let group = selectedGroup else {
+      statusMessage = "select a group first"
+      statusIsError = true
+      return
+    }
+    let selection = ActionSelection()
+    let targets = group.members.map { store.rows[Int($0)] }.filter { !$0.isClosed && selection.matches($0.connection, for: kind) }
+      .map(\.connection)
+    guard !targets.isEmpty else {
+      statusMessage = kind == .kill
+        ? "F9: no connection of \(group.label) to end"
+        : "K: no connected socket of \(group.label) whose owner katop can see"
+      statusIsError = true
+      return
+    }
+    actions.ask(ActionPlan(kind: kind, connections: targets, change: change), undo: false)
     mode = .confirm
   }
 

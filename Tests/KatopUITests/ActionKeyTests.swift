@@ -57,6 +57,29 @@ final class ActionKeyTests: XCTestCase {
     XCTAssertEqual(s.actions.confirmationText, "set keepalive 300/30/5 on 1 socket of app (pid 1234)? y/N, e edits")
   }
 
+  /// On a group row K and F9 act on every connection of the group, and the question says so.
+  func testKAndF9OnAGroupActOnItsConnections() throws {
+    var s = state()
+    _ = s.handle(.char("g"))
+    XCTAssertTrue(s.showsGroups)
+    let i = try XCTUnwrap(s.groups.firstIndex { $0.label == "900/mysqld" })
+    while s.groupIndex < i { _ = s.handle(.down) }
+    let members = Fixtures.connections.filter { $0.owner?.pid == 900 && $0.record.state != .listen }
+    XCTAssertGreaterThan(members.count, 1, "the fixture's mysqld has several connections")
+    _ = s.handle(.char("K"))
+    XCTAssertEqual(s.mode, .confirm)
+    XCTAssertTrue(
+      s.actions.confirmationText.hasPrefix("set keepalive 300/30/5 on \(members.count) sockets of mysqld (pid 900)?"),
+      s.actions.confirmationText)
+    guard case .act(let plan) = s.handle(.char("y")) else { return XCTFail("y did not act") }
+    XCTAssertEqual(Set(plan.items.map(\.connection.record.cookie)), Set(members.map(\.record.cookie)))
+    _ = s.handle(.function(9))
+    XCTAssertTrue(s.actions.confirmationText.contains("\(members.count) connections of mysqld (pid 900)"), s.actions.confirmationText)
+    guard case .act(let kill) = s.handle(.char("y")) else { return XCTFail("y did not act") }
+    XCTAssertEqual(kill.kind, .kill)
+    XCTAssertEqual(kill.items.count, members.count)
+  }
+
   func testAnyOtherKeyCancels() {
     var s = state()
     _ = s.handle(.function(9))
