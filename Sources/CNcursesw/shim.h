@@ -30,6 +30,21 @@ static inline attr_t katop_a_underline(void) { return A_UNDERLINE; }
 static inline int katop_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int katop_key_f(int n) { return KEY_F(n); }
 
+/// Reports button-1 presses and clicks as KEY_MOUSE (on) or nothing (off: the terminal keeps its
+/// own selection for copy-paste).
+static inline void katop_mouse(int on) {
+  mousemask(on ? (BUTTON1_PRESSED | BUTTON1_CLICKED) : 0, NULL);
+  mouseinterval(0);
+}
+/// The cell of a pending button-1 event after KEY_MOUSE; 0 when it was another event.
+static inline int katop_read_click(int *x, int *y) {
+  MEVENT ev;
+  if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return 0;
+  *x = ev.x;
+  *y = ev.y;
+  return 1;
+}
+
 extern int wcwidth(wchar_t c);
 /// Columns a wide character takes (-1 for non-printable).
 static inline int katop_wcwidth(wchar_t c) { return wcwidth(c); }

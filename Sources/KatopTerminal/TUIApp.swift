@@ -24,6 +24,8 @@ public struct TUIConfig {
   public var flow: FlowContext? = nil
   /// `--columns`: the table's columns (nil: by the terminal's width).
   public var columns: [Column]? = nil
+  /// Clicks select and sort (`--no-mouse`: off).
+  public var mouse = true
   /// `--group`: the grouping the table starts with.
   public var groupBy: GroupBy = .none
 
@@ -72,6 +74,7 @@ public final class TUIApp {
   /// before touching the screen when there is no usable terminal. The terminal is always restored.
   public func run() throws -> Int32 {
     let terminal = try Terminal(theme: config.theme, noColor: config.noColor)
+    terminal.enableMouse(config.mouse)
     katop_install_signal_handlers()
     defer {
       terminal.close()

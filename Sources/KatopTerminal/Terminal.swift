@@ -46,6 +46,10 @@ public final class Terminal {
     setupColors(theme: theme, noColor: noColor)
   }
 
+  /// Clicks select rows and sort by column headers; off (`--no-mouse`) leaves the mouse to the
+  /// terminal (copy-paste over SSH).
+  public func enableMouse(_ on: Bool) { katop_mouse(on ? 1 : 0) }
+
   deinit { close() }
 
   private func setupColors(theme: Theme, noColor: Bool) {
@@ -135,6 +139,10 @@ public final class Terminal {
     wtimeout(katop_stdscr(), timeoutMs)
     var ch: wint_t = 0
     let r = wget_wch(katop_stdscr(), &ch)
+    if r == KEY_CODE_YES && Int32(ch) == KEY_MOUSE {
+      var x: Int32 = 0, y: Int32 = 0
+      return katop_read_click(&x, &y) == 1 ? .click(x: Int(x), y: Int(y)) : nil
+    }
     if r == KEY_CODE_YES { return Terminal.functionKey(Int32(ch)) }
     guard r == OK else { return nil }
     switch ch {

@@ -6,6 +6,7 @@ extension AppState {
 
   public mutating func handle(_ key: Key) -> Effect {
     if key == .resize { return .none }
+    if case .click(let x, let y) = key { return click(x: x, y: y) }
     statusMessage = nil
     statusIsError = false
     switch mode {

@@ -83,6 +83,8 @@ public struct AppState: Sendable {
   public var columns: ColumnChoice = .auto
   /// `--columns`: the first fixed list the column key offers.
   public var customColumns: [Column]?
+  /// The screen's width (clicks on column headers map through the same layout as the renderer).
+  public internal(set) var screenWidth = 80
   /// The detail page starts with the connection's one-line summary (`c`).
   public var showsSummary = false
   /// The grouping (`g`): one row per process, remote host or service (AppState+Groups.swift).
@@ -364,7 +366,8 @@ public struct AppState: Sendable {
     keepSelectionVisible()
   }
 
-  public mutating func setScreenSize(height: Int) {
+  public mutating func setScreenSize(height: Int, width: Int? = nil) {
+    if let width { screenWidth = width }
     pageSize = max(1, Layout.tableRows(height: height, noteLines: Layout.noteLines(self)))
     keepSelectionVisible()
   }

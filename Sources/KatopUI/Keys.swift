@@ -7,6 +7,8 @@ public enum Key: Hashable, Sendable {
   case enter, escape, backspace, tab, delete
   case function(Int)
   case resize
+  /// Button 1 at a screen cell (column, row): selects a row, sorts by a column header.
+  case click(x: Int, y: Int)
 
   /// How the help screen names the key.
   public var name: String {
@@ -28,6 +30,7 @@ public enum Key: Hashable, Sendable {
     case .delete: return "Del"
     case .function(let n): return "F\(n)"
     case .resize: return "Resize"
+    case .click: return "Click"
     }
   }
 }

@@ -160,7 +160,7 @@ public final class RefreshController {
       buffer = ScreenBuffer(width: w, height: h)
       dirty = true
     }
-    state.setScreenSize(height: h)
+    state.setScreenSize(height: h, width: w)
     // The detail page of a socket the collector skipped (keepalive off per the timers): read
     // its own settings once, here (~10 syscalls), to show a keepalive configured but not on.
     if let inspect, let c = state.wantsInspection {

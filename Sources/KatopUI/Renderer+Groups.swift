@@ -72,13 +72,30 @@ enum GroupColumn: CaseIterable {
 }
 
 extension Renderer {
-  func renderGroups(_ state: AppState, into screen: inout ScreenBuffer, top: Int, bottom: Int) {
-    let w = screen.width
-    // Columns from the right drop while the name would get less than 12.
-    var columns = GroupColumn.allCases.filter { $0 != .soonestCut || state.flow != nil }
+  /// The group table's columns for a width: from the right they drop while the name would get
+  /// less than 12.
+  static func groupColumns(width w: Int, flow: Bool) -> (columns: [GroupColumn], nameWidth: Int) {
+    var columns = GroupColumn.allCases.filter { $0 != .soonestCut || flow }
     func fixed() -> Int { columns.reduce(0) { $0 + $1.width + 1 } }
     while w - fixed() < 12 && columns.count > 1 { columns.removeLast() }
-    let nameWidth = max(4, w - fixed())
+    return (columns, max(4, w - fixed()))
+  }
+
+  /// The sort column a click at `x` on the group table's header picks (the name: Owner).
+  static func groupSortColumn(at x: Int, width: Int, flow: Bool) -> SortColumn? {
+    let (columns, nameWidth) = groupColumns(width: width, flow: flow)
+    if x < nameWidth { return .owner }
+    var left = nameWidth
+    for c in columns {
+      if x >= left && x < left + c.width + 1 { return SortColumn.allCases.first { c.sorted(by: $0) } }
+      left += c.width + 1
+    }
+    return nil
+  }
+
+  func renderGroups(_ state: AppState, into screen: inout ScreenBuffer, top: Int, bottom: Int) {
+    let w = screen.width
+    let (columns, nameWidth) = Renderer.groupColumns(width: w, flow: state.flow != nil)
     screen.fill(top, 0, count: w, " ", .tableHeader)
     let byName = GroupColumn.allCases.allSatisfy { !$0.sorted(by: state.sort.column) } && state.sort.column != .keepalive
     let nameTitle = state.groupBy.title + (byName ? sortArrow(state.sort) : "")

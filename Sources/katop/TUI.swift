@@ -27,6 +27,7 @@ extension Katop {
     config.readonly = readonly
     config.columns = view.columns
     config.groupBy = view.group ?? .none
+    config.mouse = !view.noMouse
     config.flow = reportContext(profileResolution, activity: nil).flow
     // Used by the collection thread only; the mutex makes handing it over checked.
     let collector = Mutex(Collector(source: source))

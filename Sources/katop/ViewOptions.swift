@@ -18,6 +18,9 @@ struct ViewOptions: ParsableArguments {
       valueName: "by"),
     transform: parseGroup)
   var group: GroupBy?
+
+  @Flag(name: .customLong("no-mouse"), help: "TUI without mouse clicks (the terminal keeps the mouse for copy-paste).")
+  var noMouse = false
 }
 
 func parseGroup(_ text: String) throws -> GroupBy {
