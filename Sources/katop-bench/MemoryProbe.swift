@@ -19,12 +19,12 @@ func probeMemory() throws -> [(step: String, mib: Double)] {
     let cold = try collector.collect(CollectRequest())
     out.append(("cold collection (snapshot + owner/settings caches)", heapMiB()))
     store.merge(cold, coverage: .complete, nowMs: 1000)
-    out.append(("merged into the store, snapshot still held (the peak)", heapMiB()))
+    out.append(("merged into the store (the cold snapshot already released after its last use)", heapMiB()))
   }
-  out.append(("snapshot released: store + caches", heapMiB()))
+  out.append(("store + caches", heapMiB()))
   do {
     let warm = try collector.collect(CollectRequest())
-    out.append(("warm collection held next to the store", heapMiB()))
+    out.append(("warm collection held next to the store: a walk's peak", heapMiB()))
     store.merge(warm, coverage: .complete, nowMs: 2000)
   }
   let slots = SortOrder(column: .risk, descending: true).order(store.occupiedSlots, of: store.rows)
