@@ -32,11 +32,18 @@ public enum PrometheusReport {
       out.sample("katop_connections_at_risk", ["severity": sev.name], Double(s.counts.atRisk(sev)))
     }
     out.family("katop_risks", .gauge, "Connections each risk rule fires on, by rule and severity (docs/risks.md).")
+    var listed = Set<Summary.RiskKey>()
     for rule in RiskRules.all {
       for sev in Severity.allCases.reversed() where sev <= rule.severity {
-        let n = s.byRule[Summary.RiskKey(rule: rule.id.rawValue, severity: sev)] ?? 0
-        out.sample("katop_risks", ["rule": rule.id.rawValue, "severity": sev.name], Double(n))
+        let key = Summary.RiskKey(rule: rule.id.rawValue, severity: sev)
+        listed.insert(key)
+        out.sample("katop_risks", ["rule": rule.id.rawValue, "severity": sev.name], Double(s.byRule[key] ?? 0))
       }
+    }
+    // Rules judged per flow (conntrack-expires-first) are not in the table-wide list: when they
+    // fire, they are counted too.
+    for (key, n) in s.byRule.sorted(by: { $0.key < $1.key }) where !listed.contains(key) {
+      out.sample("katop_risks", ["rule": key.rule, "severity": key.severity.name], Double(n))
     }
     out.family(
       "katop_soonest_cut_seconds", .gauge,

@@ -55,6 +55,15 @@ final class SummaryAndMetricsTests: XCTestCase {
     XCTAssertTrue(om.hasSuffix("# EOF\n"))
   }
 
+  /// A rule judged per flow (not in the table-wide list) is counted when it fires.
+  func testFlowRulesAreInTheRiskFamily() {
+    var c = Fixture.connection(Fixture.record(idleMs: 1000))
+    c.risks = [Risk(id: .conntrackExpiresFirst, severity: .warning, message: "m", fix: "f")]
+    let text = PrometheusReport.render(summary: Summary([c], profile: .aws), system: SystemInfo(), profile: .aws, version: "t")
+    XCTAssertTrue(text.contains(#"katop_risks{rule="conntrack-expires-first",severity="warning"} 1"#), text)
+    XCTAssertTrue(text.contains(#"katop_risks{rule="no-keepalive",severity="critical"} 0"#), text)
+  }
+
   /// Nagios status from the worst severities present.
   func testCheckStatus() {
     let closeWait = Fixture.connection(Fixture.record(state: .closeWait, idleMs: 1000))
