@@ -25,17 +25,28 @@ final class LoopbackSockets {
 
   init(ipv6: Bool = false) throws {
     self.ipv6 = ipv6
-    let fd = try check(socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0), "socket")
+    // A port number other sockets still use (TIME-WAIT remnants of an earlier test's connections
+    // to a listener that had it) would add them to every port-filtered count: take another.
+    var rejected: [Int32] = []
+    defer { rejected.forEach { close($0) } }
+    var fd: Int32 = -1
+    var port: UInt16 = 0
+    for attempt in 0..<20 {
+      fd = try check(socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0), "socket")
+      var address = LoopbackSockets.address(port: 0, ipv6: ipv6)
+      try check(LoopbackSockets.withSockaddr(&address) { bind(fd, $0, $1) }, "bind")
+      try check(listen(fd, 4096), "listen")
+      var bound = sockaddr_storage()
+      var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+      try check(withUnsafeMutablePointer(to: &bound) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+      }, "getsockname")
+      port = withUnsafeBytes(of: &bound) { UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
+      if socketsUsing(port: port) <= 1 || attempt == 19 { break }
+      rejected.append(fd)
+    }
     listener = fd
-    var address = LoopbackSockets.address(port: 0, ipv6: ipv6)
-    try check(LoopbackSockets.withSockaddr(&address) { bind(fd, $0, $1) }, "bind")
-    try check(listen(fd, 4096), "listen")
-    var bound = sockaddr_storage()
-    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    try check(withUnsafeMutablePointer(to: &bound) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }, "getsockname")
-    port = withUnsafeBytes(of: &bound) { UInt16(bigEndian: $0.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
+    self.port = port
   }
 
   /// One connection: (client fd, server fd, client's local port).
@@ -125,4 +136,23 @@ func hexBytes(_ text: String) -> [UInt8] {
     i += 2
   }
   return bytes
+}
+
+/// Sockets of this namespace (/proc/net/tcp and tcp6, TIME-WAIT included) with `port` as their
+/// local or remote port.
+func socketsUsing(port: UInt16) -> Int {
+  let digits = String(port, radix: 16, uppercase: true)
+  let hex = ":" + String(repeating: "0", count: 4 - digits.count) + digits
+  var n = 0
+  for path in ["/proc/net/tcp", "/proc/net/tcp6"] {
+    guard let f = fopen(path, "r") else { continue }
+    defer { fclose(f) }
+    var buffer = [CChar](repeating: 0, count: 512)
+    while fgets(&buffer, Int32(buffer.count), f) != nil {
+      let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let fields = line.split(separator: " ", maxSplits: 3)
+      if fields.count > 2 && (fields[1].hasSuffix(hex) || fields[2].hasSuffix(hex)) { n += 1 }
+    }
+  }
+  return n
 }
