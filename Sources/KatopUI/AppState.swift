@@ -140,6 +140,10 @@ public struct AppState: Sendable {
   public private(set) var selectedCookie: UInt64?
   public private(set) var nowMs: UInt64 = 0
   public private(set) var hasData = false
+  /// How the namespace's TcpExt keepalive counters moved over the last refresh (the header shows
+  /// them when they moved).
+  public private(set) var tcpExtDelta = TcpExtDelta()
+  private var systemBeforeApply = SystemInfo()
   /// How many of `rows` are lingering closed rows.
   public private(set) var shownClosed = 0
 
@@ -249,6 +253,7 @@ public struct AppState: Sendable {
 
   private mutating func beginApply(now: UInt64) {
     nowMs = now
+    systemBeforeApply = store.system
     rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
     if awaitingBaseline {
       store.reset()
@@ -258,6 +263,7 @@ public struct AppState: Sendable {
   }
 
   private mutating func endApply() {
+    tcpExtDelta = hasData ? TcpExtDelta(from: systemBeforeApply, to: store.system) : TcpExtDelta()
     hasData = true
     collectError = nil
     if let changed = store.lastPartialChanges, let order = viewOrder, order.filter == filter, order.sort == sort {
@@ -377,4 +383,25 @@ public struct AppState: Sendable {
     if selectedIndex >= scroll + pageSize { scroll = selectedIndex - pageSize + 1 }
     scroll = max(0, min(scroll, rows.count - pageSize))
   }
+}
+
+/// The change of the TcpExt counters that tell about keepalive between two refreshes.
+public struct TcpExtDelta: Sendable, Equatable {
+  /// TCPKeepAlive: keepalive probes sent.
+  public var keepaliveProbes: UInt64 = 0
+  /// TCPAbortOnTimeout: connections given up after their retries or keepalive probes.
+  public var abortsOnTimeout: UInt64 = 0
+
+  public init() {}
+
+  init(from a: SystemInfo, to b: SystemInfo) {
+    func delta(_ x: UInt64?, _ y: UInt64?) -> UInt64 {
+      guard let x, let y, y >= x else { return 0 }
+      return y - x
+    }
+    keepaliveProbes = delta(a.keepaliveProbesSent, b.keepaliveProbesSent)
+    abortsOnTimeout = delta(a.abortOnTimeout, b.abortOnTimeout)
+  }
+
+  public var isZero: Bool { keepaliveProbes == 0 && abortsOnTimeout == 0 }
 }

@@ -150,6 +150,15 @@ public struct Renderer {
     var line2 = counts(short: false, established: true)
     if !fits(line2, screen.width) { line2 = counts(short: true, established: true) }
     if !fits(line2, screen.width) { line2 = counts(short: true, established: false) }
+    // The TcpExt counters' move over the last refresh, where they tell something and fit.
+    let d = state.tcpExtDelta
+    if !d.isZero {
+      let moved: [(String, Role)] = [
+        ("  TcpExt ", .header), ("+\(d.keepaliveProbes)", .headerValue), (" ka probes ", .header),
+        ("+\(d.abortsOnTimeout)", d.abortsOnTimeout > 0 ? .riskWarning : .headerValue), (" timeout aborts", .header),
+      ]
+      if fits(line2 + moved, screen.width) { line2 += moved }
+    }
     putSegments(line2, row: 1, into: &screen)
 
     let arrow = sortArrow(state.sort)

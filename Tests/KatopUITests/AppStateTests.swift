@@ -282,4 +282,32 @@ final class AppStateTests: XCTestCase {
       XCTAssertEqual(state.rows.count, Fixtures.connections.count)
     }
   }
+
+  /// The header's counts line adds how the TcpExt keepalive counters moved over the last refresh,
+  /// only when they moved (the first refresh has nothing to compare with).
+  func testHeaderShowsTheTcpExtCountersThatMoved() {
+    var state = AppState()
+    var system = Fixtures.system
+    system.keepaliveProbesSent = 100
+    system.abortOnTimeout = 7
+    state.apply(connections: Fixtures.connections, system: system, now: 1000)
+    state.setScreenSize(height: 24)
+    XCTAssertEqual(state.tcpExtDelta, TcpExtDelta())
+    XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 1).contains("TcpExt"))
+    system.keepaliveProbesSent = 103
+    system.abortOnTimeout = 8
+    state.apply(connections: Fixtures.connections, system: system, now: 2000)
+    XCTAssertEqual(state.tcpExtDelta.keepaliveProbes, 3)
+    XCTAssertEqual(state.tcpExtDelta.abortsOnTimeout, 1)
+    let line = Fixtures.render(state, width: 120, height: 24).text(row: 1)
+    XCTAssertTrue(line.contains("1 info  TcpExt +3 ka probes +1 timeout aborts"), line)
+    // Nothing moved: nothing said.
+    state.apply(connections: Fixtures.connections, system: system, now: 3000)
+    XCTAssertTrue(state.tcpExtDelta.isZero)
+    XCTAssertFalse(Fixtures.render(state, width: 120, height: 24).text(row: 1).contains("TcpExt"))
+    // Too narrow for it: the counts keep their room.
+    system.keepaliveProbesSent = 110
+    state.apply(connections: Fixtures.connections, system: system, now: 4000)
+    XCTAssertFalse(Fixtures.render(state, width: 80, height: 24).text(row: 1).contains("TcpExt"))
+  }
 }
