@@ -85,7 +85,7 @@ public enum ActionReport {
     w.key("pid")
     w.int(c.owner.map { Int($0.pid) })
     w.key("command")
-    if let o = c.owner { w.string(o.command) } else { w.null() }
+    w.string(c.owner?.command)
     w.key("fd")
     w.int(c.owner.map { Int($0.fd) })
     w.key("status")

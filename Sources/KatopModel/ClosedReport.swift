@@ -15,7 +15,7 @@ public enum ClosedReport {
     owner(w, c.owner)
     w.key("known"); w.bool(c.known)
     w.key("lastState")
-    if let s = c.lastState { w.string(s.kernelName) } else { w.null() }
+    w.string(c.lastState?.kernelName)
     w.key("lifetimeMs"); w.int(c.lifetimeMs)
     w.key("lifetimeAtLeast"); w.bool(c.lifetimeAtLeast)
     w.key("idleMs"); w.int(c.idleMs)
@@ -23,9 +23,9 @@ public enum ClosedReport {
     w.beginObject()
     w.key("seconds"); w.int(c.budgetSeconds)
     w.key("name")
-    if let n = c.budgetName { w.string(n) } else { w.null() }
+    w.string(c.budgetName)
     w.key("source")
-    if let s = c.budgetSource { w.string(s.rawValue) } else { w.null() }
+    w.string(c.budgetSource?.rawValue)
     w.endObject()
     w.key("keepalive")
     if let ka = c.keepalive { JSONReport.writeKeepalive(w, ka) } else { w.null() }

@@ -84,8 +84,8 @@ public enum JSONReport {
     w.key("idleTimeoutSeconds"); w.int(p.idleTimeoutSeconds)
     w.key("summary"); w.string(p.summary)
     w.key("keepaliveRefreshes"); w.bool(p.keepaliveRefreshes)
-    w.key("detected"); if let d = context?.detection?.detected { w.string(d) } else { w.null() }
-    w.key("detectedFrom"); if let d = context?.detection?.detectedFrom { w.string(d) } else { w.null() }
+    w.key("detected"); w.string(context?.detection?.detected)
+    w.key("detectedFrom"); w.string(context?.detection?.detectedFrom)
     w.endObject()
     writeContextSystem(w, context)
     w.key("keepalive")
@@ -155,8 +155,8 @@ public enum JSONReport {
       w.key("command"); w.string(o.command)
       w.key("uid"); w.int(o.uid)
       w.key("fd"); w.int(o.fd)
-      w.key("user"); if let u = o.details?.user { w.string(u) } else { w.null() }
-      w.key("commandLine"); if let d = o.details { w.string(d.commandLine) } else { w.null() }
+      w.key("user"); w.string(o.details?.user)
+      w.key("commandLine"); w.string(o.details?.commandLine)
       w.key("ppid"); if let d = o.details, d.parentPid > 0 { w.int(d.parentPid) } else { w.null() }
       w.endObject()
     } else {

@@ -184,6 +184,7 @@ final class JSONWriter {
   // Convenience for optional fields.
   func int<T: BinaryInteger>(_ v: T?) { if let v = v { int(v) } else { null() } }
   func bool(_ v: Bool?) { if let v = v { bool(v) } else { null() } }
+  func string(_ s: String?) { if let s { string(s) } else { null() } }
 
   private func appendASCII(_ s: StaticString) {
     put(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))

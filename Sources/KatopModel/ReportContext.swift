@@ -37,11 +37,11 @@ extension JSONReport {
     w.key("idleMs"); w.int(v.idleMs)
     w.key("timeoutSeconds"); w.int(v.timeoutSeconds)
     w.key("budget"); w.string(v.budget.rawValue)
-    w.key("profile"); if let p = v.profile { w.string(p.name) } else { w.null() }
+    w.key("profile"); w.string(v.profile?.name)
     w.key("cutInMs"); w.int(v.cutInMs)
-    w.key("keptAliveBy"); if let k = v.keptAliveBy { w.string(k.rawValue) } else { w.null() }
+    w.key("keptAliveBy"); w.string(v.keptAliveBy?.rawValue)
     w.key("keepaliveArrivesMs"); w.int(v.keepaliveArrivesMs)
-    w.key("side"); if let side = v.side { w.string(side.rawValue) } else { w.null() }
+    w.key("side"); w.string(v.side?.rawValue)
     w.endObject()
   }
 
@@ -102,8 +102,8 @@ extension JSONReport {
 
   static func writeLabelFields(_ w: JSONWriter, _ l: NamespaceLabel) {
     w.key("inode"); w.int(l.inode)
-    w.key("name"); if let n = l.name { w.string(n) } else { w.null() }
-    w.key("container"); if let c = l.container { w.string(c) } else { w.null() }
+    w.key("name"); w.string(l.name)
+    w.key("container"); w.string(l.container)
   }
 }
 

@@ -143,7 +143,6 @@ public struct AppState: Sendable {
   /// How the namespace's TcpExt keepalive counters moved over the last refresh (the header shows
   /// them when they moved).
   public private(set) var tcpExtDelta = TcpExtDelta()
-  private var systemBeforeApply = SystemInfo()
   /// How many of `rows` are lingering closed rows.
   public private(set) var shownClosed = 0
 
@@ -220,7 +219,7 @@ public struct AppState: Sendable {
     snapshot: Snapshot, coverage: SnapshotCoverage = .complete, now: UInt64, ownersRead: Bool = true,
     optionsRead: Bool = true
   ) {
-    beginApply(now: now)
+    let before = beginApply(now: now)
     store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
     if coverage == .complete, store.flow != nil {
       // Which end each socket is (the detail page's advice): the walk's listeners.
@@ -230,7 +229,7 @@ public struct AppState: Sendable {
       // HZ for the timer-wheel margins, when no kernel config said (KernelHZ.swift).
       if store.flow?.hz == nil, let hz = KernelHZ.fromGranularity(snapshot.sockets) { store.flow?.hz = hz.hz }
     }
-    endApply()
+    endApply(systemBefore: before)
   }
 
   /// Merges connections analysed elsewhere (tests).
@@ -238,9 +237,9 @@ public struct AppState: Sendable {
     connections: [Connection], system: SystemInfo, status: CollectorStatus = CollectorStatus(), now: UInt64,
     coverage: SnapshotCoverage = .complete
   ) {
-    beginApply(now: now)
+    let before = beginApply(now: now)
     store.merge(connections: connections, system: system, status: status, coverage: coverage, nowMs: now)
-    endApply()
+    endApply(systemBefore: before)
   }
 
   /// Re-evaluates the risks for another middlebox profile.
@@ -251,19 +250,21 @@ public struct AppState: Sendable {
     rebuildRows()
   }
 
-  private mutating func beginApply(now: UInt64) {
+  /// Returns the host facts before the merge (for the TcpExt deltas).
+  private mutating func beginApply(now: UInt64) -> SystemInfo {
     nowMs = now
-    systemBeforeApply = store.system
+    let before = store.system
     rows = TableRows()  // the store's rows are then not shared: updated in place, not copied
     if awaitingBaseline {
       store.reset()
       awaitingBaseline = false
     }
     if store.profile != profile { store.setProfile(profile) }
+    return before
   }
 
-  private mutating func endApply() {
-    tcpExtDelta = hasData ? TcpExtDelta(from: systemBeforeApply, to: store.system) : TcpExtDelta()
+  private mutating func endApply(systemBefore: SystemInfo) {
+    tcpExtDelta = hasData ? TcpExtDelta(from: systemBefore, to: store.system) : TcpExtDelta()
     hasData = true
     collectError = nil
     if let changed = store.lastPartialChanges, let order = viewOrder, order.filter == filter, order.sort == sort {
