@@ -48,11 +48,11 @@ func openConnections(binary: String, connections: Int, small: Int, perProcess: I
   do {
     while left > 0 {
       let n = min(perProcess, left)
-      fixtures.append(try Fixture(binary: binary, args: ["--port", "0", "--connections", "\(n)", "--keepalive", "300,30,5", "--keepalive-fraction", "0.5"]))
+      fixtures.append(try Fixture(binary: binary, args: ["--port", "0", "--connections", "\(n)", "--keepalive", "300,30,5", "--keepalive-fraction", "0.5", "--keepalive-spread", "600"]))
       left -= n
       FileHandle.standardError.write(Data("  \(connections - left)/\(connections) connections open\r".utf8))
     }
-    fixtures.append(try Fixture(binary: binary, args: ["--port", "0", "--connections", "\(small)", "--keepalive", "300,30,5", "--keepalive-fraction", "0.5"]))
+    fixtures.append(try Fixture(binary: binary, args: ["--port", "0", "--connections", "\(small)", "--keepalive", "300,30,5", "--keepalive-fraction", "0.5", "--keepalive-spread", "600"]))
     FileHandle.standardError.write(Data("\n".utf8))
   } catch {
     for f in fixtures { f.stop() }

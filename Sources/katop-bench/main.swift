@@ -200,7 +200,7 @@ func printTable(_ table: [Row], header: Row) {
   }
 }
 
-print("katop-bench: \(sockets) TCP sockets (\(options.connections) connections + \(options.small) on port \(smallPort), half with keepalive), medians of \(options.runs) runs, uid \(getuid())")
+print("katop-bench: \(sockets) TCP sockets (\(options.connections) connections + \(options.small) on port \(smallPort), half with keepalive 300-900/30/5), medians of \(options.runs) runs, uid \(getuid())")
 printTable(targets, header: Row(measure: "engine target", katop: "katop", other: "", ratio: "", target: "target", met: "met"))
 print("")
 printTable(rows, header: Row(measure: "measure", katop: "katop", other: "ss", ratio: "ratio", target: "target", met: "met"))

@@ -2,8 +2,14 @@
 // benchmarks.
 //
 //   katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] [--keepalive-fraction F]
-//                 [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]
+//                 [--keepalive-spread S] [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]
 //   katop-fixture --deny-netlink PROGRAM [ARGS...]
+//
+// --keepalive-spread S spreads the keepalive idle time of the connections evenly over IDLE to
+// IDLE+S seconds. Thousands of connections opened in one go with one idle time probe in the same
+// timer tick (the kernel's timer wheel rounds a 300 s timer to ~16 s) and their loopback packets
+// overflow the per-CPU backlog (net.core.netdev_max_backlog, 1000): most probes are dropped, and
+// five rounds of that abort the connections (TCPAbortOnTimeout). Load generators use it.
 //
 // --comm sets the process name (/proc/self/comm, at most 15 bytes, any bytes but NUL) so tests
 // can give katop a hostile owner name. --deny-netlink runs PROGRAM under a seccomp filter that
@@ -22,6 +28,7 @@ struct Options {
   var connections = 0
   var keepalive: (idle: Int32, interval: Int32, count: Int32)? = nil
   var keepaliveFraction = 1.0
+  var keepaliveSpread: Int32 = 0
   var closeWait = 0
   var noReadPeer = false
   var ipv6 = false
@@ -68,6 +75,9 @@ func parseOptions(_ arguments: [String]) -> Options {
     case "--keepalive-fraction":
       guard let f = Double(value()), f >= 0, f <= 1 else { fail("bad --keepalive-fraction") }
       options.keepaliveFraction = f
+    case "--keepalive-spread":
+      guard let s = Int32(value()), s >= 0, s <= 86_400 else { fail("bad --keepalive-spread") }
+      options.keepaliveSpread = s
     case "--close-wait":
       guard let k = Int(value()), k >= 0 else { fail("bad --close-wait") }
       options.closeWait = k
@@ -76,7 +86,7 @@ func parseOptions(_ arguments: [String]) -> Options {
     case "--comm": options.comm = value()
     case "-h", "--help":
       print("usage: katop-fixture --port P --connections N [--keepalive IDLE,INTVL,CNT] "
-        + "[--keepalive-fraction F] [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]\n"
+        + "[--keepalive-fraction F] [--keepalive-spread S] [--close-wait K] [--no-read-peer] [--ipv6] [--comm NAME]\n"
         + "       katop-fixture --deny-netlink PROGRAM [ARGS...]")
       exit(0)
     default: fail("unknown argument \(arguments[i])")
@@ -185,7 +195,8 @@ for index in 0..<options.connections {
   if let keepalive = options.keepalive, index < keepaliveCount {
     let tcp = Int32(IPPROTO_TCP)
     check(katop_setsockopt_int(client, SOL_SOCKET, SO_KEEPALIVE, 1), "SO_KEEPALIVE")
-    check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPIDLE, keepalive.idle), "TCP_KEEPIDLE")
+    let spread = Int64(options.keepaliveSpread) * Int64(index) / Int64(max(1, keepaliveCount))
+    check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPIDLE, keepalive.idle + Int32(spread)), "TCP_KEEPIDLE")
     check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPINTVL, keepalive.interval), "TCP_KEEPINTVL")
     check(katop_setsockopt_int(client, tcp, katop_TCP_KEEPCNT, keepalive.count), "TCP_KEEPCNT")
   }
