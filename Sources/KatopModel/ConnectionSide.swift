@@ -19,7 +19,7 @@ extension FlowContext {
 
   /// The local ports with a LISTEN socket among `records`; nil when `listenersCollected` is
   /// false (the request's states left LISTEN out, so no port can be judged).
-  public static func listeningPorts(_ records: [SocketRecord], listenersCollected: Bool) -> Set<UInt16>? {
+  public static func listeningPorts(_ records: some Sequence<SocketRecord>, listenersCollected: Bool) -> Set<UInt16>? {
     guard listenersCollected else { return nil }
     var ports = Set<UInt16>()
     for r in records where r.state == .listen { ports.insert(r.local.port) }

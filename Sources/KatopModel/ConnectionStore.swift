@@ -59,7 +59,7 @@ public struct StoredConnection: Sendable {
 
 public struct ConnectionStore: Sendable {
   /// The slots; vacant ones (rows dropped after lingering) are skipped and reused.
-  public private(set) var rows: [StoredConnection] = []
+  public internal(set) var rows: [StoredConnection] = []
   /// How long closed rows stay before their slot is freed.
   public var lingerMs: UInt64
   public private(set) var profile: MiddleboxProfile
@@ -68,9 +68,9 @@ public struct ConnectionStore: Sendable {
   public var flow: FlowContext?
   public private(set) var system = SystemInfo()
   /// How the last complete collection went (a partial one's lookups do not replace it).
-  public private(set) var status = CollectorStatus()
+  public internal(set) var status = CollectorStatus()
   /// Totals over the open rows.
-  public private(set) var counts = ConnectionCounts()
+  public internal(set) var counts = ConnectionCounts()
   /// When the last complete snapshot was merged (nil: none yet).
   public private(set) var completeAtMs: UInt64?
   /// When the first complete snapshot (the baseline) was merged: rows in it were open by then.
@@ -81,13 +81,15 @@ public struct ConnectionStore: Sendable {
   public private(set) var lastRebuilt = 0
   /// The slots the last merge rebuilt or added, when it was partial (nil after a complete merge
   /// or when rows were dropped): the view then needs to re-place only these.
-  public private(set) var lastPartialChanges: [Int32]?
+  public internal(set) var lastPartialChanges: [Int32]?
   /// Rows freed after lingering, kept a while for the join of their destroy message (a socket
   /// ended by a RST or SOCK_DESTROY leaves the dump at once but is freed when its owner closes it).
   public internal(set) var departed = DepartedRows()
-  private var slotOfKey: [UInt64: Int32] = [:]
+  var slotOfKey: [UInt64: Int32] = [:]
   private var vacantSlots: [Int32] = []
-  private var merges: UInt32 = 0
+  var merges: UInt32 = 0
+  /// The walk being merged in parts (`beginWalk` ... `endWalk`), if any.
+  var walk: WalkMerge?
 
   public init(profile: MiddleboxProfile = .aws, lingerMs: UInt64 = 3000) {
     self.profile = profile
@@ -97,6 +99,7 @@ public struct ConnectionStore: Sendable {
   /// Forgets every row: the next merge is a new baseline (no row in it is "new").
   public mutating func reset() {
     rows = []
+    walk = nil
     slotOfKey = [:]
     vacantSlots = []
     counts = ConnectionCounts()
@@ -139,48 +142,15 @@ public struct ConnectionStore: Sendable {
   public mutating func merge(
     _ snapshot: Snapshot, coverage: SnapshotCoverage, nowMs: UInt64, ownersRead: Bool = true, optionsRead: Bool = true
   ) {
-    let index = RiskText.profileIndex(profile)
-    let customIndex = RiskText.profileIndex(.custom(seconds: 0))
-    let flow = self.flow
-    func analyze(_ record: SocketRecord, _ owner: Owner?, _ options: SocketOptions?, _ watched: FlowActivity.Entry)
-      -> Connection
-    {
-      var c = Analyzer.analyze(record, owner: owner, options: options, system: snapshot.system, profile: profile, profileIndex: index)
-      if let flow {
-        Analyzer.reevaluate(&c, context: flow, system: snapshot.system, customIndex: customIndex, watched: watched)
-      }
-      return c
-    }
     let previousSystem = system
     beginMerge(system: snapshot.system)
     if coverage == .complete { status = snapshot.status }
-    let baseline = completeAtMs == nil && isEmpty
+    let walk = WalkMerge(
+      baseline: completeAtMs == nil && isEmpty,
+      sysctlsChanged: !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system),
+      ownersRead: ownersRead, optionsRead: optionsRead, profileIndex: RiskText.profileIndex(profile))
     reserve(for: snapshot.sockets.count)
-    // Assumed settings come from the sysctls: when they changed, every row is rebuilt.
-    let sysctlsChanged = !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system)
-    for record in snapshot.sockets {
-      let inode = record.inode
-      if let slot = slotOfKey[ConnectionStore.key(of: record)] {
-        let old = rows[Int(slot)]
-        let owner = inode == 0 ? nil : (ownersRead ? snapshot.owners[inode] : old.connection.owner)
-        let options = inode == 0 ? nil : (optionsRead ? snapshot.options[inode] : old.options)
-        var watched = old.watched
-        watched.observe(from: old.connection.record, to: record, nowMs: nowMs)
-        rows[Int(slot)].watched = watched
-        if !sysctlsChanged && old.connection.record == record && old.connection.owner == owner && old.options == options
-          && !old.isClosed
-        {
-          rows[Int(slot)].seenInMerge = merges
-          continue
-        }
-        update(slot: Int(slot), with: analyze(record, owner, options, watched), options: options, nowMs: nowMs)
-      } else {
-        let owner = inode == 0 ? nil : snapshot.owners[inode]
-        let options = inode == 0 ? nil : snapshot.options[inode]
-        let watched = FlowActivity.Entry(firstSeenMs: nowMs)
-        insert(analyze(record, owner, options, watched), options: options, firstSeenMs: baseline ? nil : nowMs, nowMs: nowMs)
-      }
-    }
+    mergeRecords(snapshot.sockets, owners: snapshot.owners, options: snapshot.options, walk, nowMs: nowMs)
     endMerge(coverage: coverage, nowMs: nowMs)
   }
 
@@ -265,21 +235,21 @@ public struct ConnectionStore: Sendable {
 
   /// Room for the first snapshot's rows, reserved once: growing the rows array by doubling would
   /// hold the old and the new buffer (tens of MB at 100k rows) at once.
-  private mutating func reserve(for incoming: Int) {
+  mutating func reserve(for incoming: Int) {
     // Only into an empty store: later merges add few rows, and their records are mostly known.
     guard isEmpty, incoming > rows.capacity else { return }
     rows.reserveCapacity(incoming + incoming / 16)
     slotOfKey.reserveCapacity(incoming + incoming / 16)
   }
 
-  private mutating func beginMerge(system: SystemInfo) {
+  mutating func beginMerge(system: SystemInfo) {
     merges &+= 1
     lastRebuilt = 0
     lastPartialChanges = []
     self.system = system
   }
 
-  private mutating func endMerge(coverage: SnapshotCoverage, nowMs: UInt64) {
+  mutating func endMerge(coverage: SnapshotCoverage, nowMs: UInt64) {
     if coverage == .complete {
       let current = merges
       rows.withUnsafeMutableBufferPointer { b in
@@ -295,7 +265,7 @@ public struct ConnectionStore: Sendable {
     counts = countOpenRows()
   }
 
-  private mutating func update(slot: Int, with c: Connection, options: SocketOptions?, nowMs: UInt64) {
+  mutating func update(slot: Int, with c: Connection, options: SocketOptions?, nowMs: UInt64) {
     lastRebuilt += 1
     lastPartialChanges?.append(Int32(truncatingIfNeeded: slot))
     rows.withUnsafeMutableBufferPointer { b in
@@ -307,7 +277,9 @@ public struct ConnectionStore: Sendable {
     }
   }
 
-  private mutating func insert(_ c: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64) {
+  /// Returns the row's slot.
+  @discardableResult
+  mutating func insert(_ c: Connection, options: SocketOptions?, firstSeenMs: UInt64?, nowMs: UInt64) -> Int32 {
     lastRebuilt += 1
     let row = StoredConnection(connection: c, options: options, firstSeenMs: firstSeenMs, nowMs: nowMs, merge: merges)
     lastPartialChanges = nil  // a new row: the view is rebuilt
@@ -315,10 +287,12 @@ public struct ConnectionStore: Sendable {
     if let slot = vacantSlots.popLast() {
       rows[Int(slot)] = row
       slotOfKey[key] = slot
-    } else {
-      slotOfKey[key] = Int32(truncatingIfNeeded: rows.count)
-      rows.append(row)
+      return slot
     }
+    let slot = Int32(truncatingIfNeeded: rows.count)
+    slotOfKey[key] = slot
+    rows.append(row)
+    return slot
   }
 
   static func sameKeepaliveSysctls(_ a: SystemInfo, _ b: SystemInfo) -> Bool {
@@ -326,7 +300,7 @@ public struct ConnectionStore: Sendable {
       && a.keepaliveProbes == b.keepaliveProbes && a.tcpRetries2 == b.tcpRetries2
   }
 
-  private func countOpenRows() -> ConnectionCounts {
+  func countOpenRows() -> ConnectionCounts {
     var counts = ConnectionCounts()
     rows.withUnsafeBufferPointer { b in
       for r in b where !r.vacant && !r.isClosed { counts.add(r.connection) }

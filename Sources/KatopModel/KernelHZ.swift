@@ -29,7 +29,7 @@ public struct KernelHZ: Hashable, Sendable {
 
   /// HZ from the ms values of `records` (nonzero times and timer expiries); nil with fewer than
   /// `minimumSamples` or a pattern of no common HZ.
-  public static func fromGranularity(_ records: [SocketRecord]) -> KernelHZ? {
+  public static func fromGranularity(_ records: some Sequence<SocketRecord>) -> KernelHZ? {
     var samples: [UInt32] = []
     samples.reserveCapacity(256)
     for r in records {

@@ -75,3 +75,29 @@ public struct CollectRequest: Hashable, Sendable {
     self.discoveryIntervalMs = discoveryIntervalMs
   }
 }
+
+/// Records of a walk handed on while the dump goes on (`Collector.collect(_:partSize:parts:)`),
+/// so 100k records never sit in one array next to the TUI's store. The owners and settings are
+/// those known for them when the part was made (the walk's end brings the rest).
+public struct WalkPart: Sendable {
+  public var records: [SocketRecord]
+  /// Owners by socket inode (the collector's table, shared, not copied): may lack new sockets.
+  public var owners: [UInt32: Owner]
+  /// Settings read from the sockets of this part, by inode.
+  public var options: [UInt32: SocketOptions]
+  /// The host's facts, read when the walk began.
+  public var system: SystemInfo
+  /// How many sockets the whole walk is expected to have (room reserved once).
+  public var expectedCount: Int
+
+  public init(
+    records: [SocketRecord], owners: [UInt32: Owner] = [:], options: [UInt32: SocketOptions] = [:],
+    system: SystemInfo, expectedCount: Int = 0
+  ) {
+    self.records = records
+    self.owners = owners
+    self.options = options
+    self.system = system
+    self.expectedCount = expectedCount
+  }
+}

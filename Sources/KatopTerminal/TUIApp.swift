@@ -58,7 +58,7 @@ public final class TUIApp {
   let listNamespaces: (() -> [NamespaceFacts])?
 
   public init(
-    config: TUIConfig, collect: @escaping @Sendable (CollectRequest) throws -> Snapshot,
+    config: TUIConfig, collect: @escaping WalkCollect,
     inspect: ((Connection) -> SocketOptions?)? = nil, act: ((ActionPlan) -> [ActionResult])? = nil,
     deaths: (() -> [HeardDeath])? = nil, listNamespaces: (() -> [NamespaceFacts])? = nil
   ) {

@@ -130,6 +130,8 @@ public struct AppState: Sendable {
 
   /// Every connection known, persistent across refreshes (rows keyed by socket cookie).
   public private(set) var store: ConnectionStore
+  /// The host facts before the walk being merged in parts (for the TcpExt deltas at its end).
+  private var walkSystemBefore = SystemInfo()
   public var system: SystemInfo { store.system }
   /// How the last full collection went (source, notes ...).
   public var status: CollectorStatus { store.status }
@@ -219,17 +221,42 @@ public struct AppState: Sendable {
     snapshot: Snapshot, coverage: SnapshotCoverage = .complete, now: UInt64, ownersRead: Bool = true,
     optionsRead: Bool = true
   ) {
-    let before = beginApply(now: now)
-    store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
+    let streamed = store.isMergingWalk && coverage == .complete
+    let before = streamed ? walkSystemBefore : beginApply(now: now)
+    nowMs = now
+    if streamed {
+      store.endWalk(snapshot, nowMs: now)
+    } else {
+      store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
+    }
     if coverage == .complete, store.flow != nil {
-      // Which end each socket is (the detail page's advice): the walk's listeners.
-      let ports = FlowContext.listeningPorts(
-        snapshot.sockets, listenersCollected: collectRequest.states & TCPState.listen.mask != 0)
+      // Which end each socket is (the detail page's advice): the walk's listeners, read from the
+      // store's open rows (a walk merged in parts has no array of all its records).
+      let records = store.rows.lazy.filter { !$0.vacant && !$0.isClosed }.map(\.connection.record)
+      let ports = FlowContext.listeningPorts(records, listenersCollected: collectRequest.states & TCPState.listen.mask != 0)
       store.flow?.listeningPorts = ports
       // HZ for the timer-wheel margins, when no kernel config said (KernelHZ.swift).
-      if store.flow?.hz == nil, let hz = KernelHZ.fromGranularity(snapshot.sockets) { store.flow?.hz = hz.hz }
+      if store.flow?.hz == nil, let hz = KernelHZ.fromGranularity(records) { store.flow?.hz = hz.hz }
     }
     endApply(systemBefore: before)
+  }
+
+  /// Drops the walk being merged in parts (its request is no longer the current one): its rows
+  /// stay as they are, none is closed.
+  public mutating func abandonWalk() {
+    guard store.isMergingWalk else { return }
+    store.abandonWalk()
+    rebuildRows()
+  }
+
+  /// Merges one part of a walk the collector hands on as it goes (the walk's end comes as
+  /// `apply(snapshot:)`, complete coverage). The rows are rebuilt only then.
+  public mutating func applyWalkPart(_ part: WalkPart, now: UInt64, ownersRead: Bool = true, optionsRead: Bool = true) {
+    if !store.isMergingWalk {
+      walkSystemBefore = beginApply(now: now)
+      store.beginWalk(system: part.system, expectedCount: part.expectedCount, ownersRead: ownersRead, optionsRead: optionsRead)
+    }
+    store.mergeWalkPart(part, nowMs: now)
   }
 
   /// Merges connections analysed elsewhere (tests).

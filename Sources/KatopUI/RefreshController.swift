@@ -52,7 +52,22 @@ public protocol CollectionService: AnyObject {
   func take() -> CollectionOutput?
   /// True while a job runs or waits.
   var isBusy: Bool { get }
+  /// The next part of the walk the running job hands on (`WalkCollect`), waiting up to `waitMs`
+  /// for it once the job has handed one on; nil at once when it hands on none (no walk in parts,
+  /// or its output is in). After merging it the caller releases it and calls `partMerged`.
+  func nextPart(waitMs: Int) -> (job: CollectionJob, part: WalkPart)?
+  /// The part taken last is merged and released: the job goes on.
+  func partMerged()
 }
+
+extension CollectionService {
+  public func nextPart(waitMs: Int) -> (job: CollectionJob, part: WalkPart)? { nil }
+  public func partMerged() {}
+}
+
+/// A collection that may hand a walk of the whole table on in parts (`Collector.collect(_:
+/// partSize:parts:)`) and returns the rest.
+public typealias WalkCollect = @Sendable (CollectRequest, _ parts: @escaping @Sendable (WalkPart) -> Void) throws -> Snapshot
 
 /// The clocks the loop reads (monotonic ms, and this thread's CPU ms for the UI's own cost).
 public struct LoopClock: Sendable {
@@ -178,8 +193,9 @@ public final class RefreshController {
       dirty = false
     }
 
-    // A burst of keys (typing, key repeat) is handled before drawing again.
-    var timeout = keyTimeoutMs
+    // A burst of keys (typing, key repeat) is handled before drawing again. While a walk runs,
+    // keys are read in short waits: its parts are merged as soon as they come.
+    var timeout = collector.isBusy && !inFlightIsLookup ? min(keyTimeoutMs, RefreshController.walkKeyTimeoutMs) : keyTimeoutMs
     while let key = terminal.readKey(timeoutMs: timeout) {
       timeout = 0
       dirty = true
@@ -218,8 +234,35 @@ public final class RefreshController {
     if !inFlightIsLookup { lastWalkStartMs = now }
   }
 
+  /// Merges the parts of a walk as the collection thread hands them on, until its output is in
+  /// (the rows are rebuilt once, from its rest). Their merge's CPU is already in the job's cost.
+  private func mergeWalkParts(_ collector: some CollectionService) {
+    while mergeNextPart(collector) { collector.partMerged() }
+  }
+
+  /// The part is released when this returns.
+  private func mergeNextPart(_ collector: some CollectionService) -> Bool {
+    guard let (job, part) = collector.nextPart(waitMs: RefreshController.partWaitMs) else { return false }
+    if job.generation == generation {
+      state.applyWalkPart(part, now: clock.nowMs(), ownersRead: job.request.owners, optionsRead: job.request.socketOptions)
+    }
+    return true
+  }
+
+  /// How long the UI thread waits for a walk's next part (a dump's next datagrams, or the owner
+  /// scan at its end) before it looks at keys and signals again.
+  static let partWaitMs = 3000
+  /// The key wait while a walk runs (its first part may come at any moment).
+  static let walkKeyTimeoutMs: Int32 = 4
+
   private func takeOutput(_ collector: some CollectionService) {
-    guard let output = collector.take(), output.job.generation == generation else { return }
+    mergeWalkParts(collector)
+    guard let output = collector.take() else { return }
+    guard output.job.generation == generation else {
+      // A walk of an older request merged in part: its rows stay as they are, none is closed.
+      state.abandonWalk()
+      return
+    }
     let cpu0 = clock.threadCPUMs()
     let lookups = !output.job.request.lookUp.isEmpty
     switch output.result {
@@ -231,6 +274,7 @@ public final class RefreshController {
       if lookups {
         walkWanted = true  // a socket on screen is gone or changed: the walk says how
       } else {
+        state.abandonWalk()  // the parts merged before the failure stay, nothing is closed
         state.collectError = "\(error)"
       }
     }

@@ -53,6 +53,8 @@ public final class Collector {
   let lookupRefresher = LookupRefresher()
   /// Host facts that do not change between collections (hostname, kernel, privileged).
   let baseSystem: SystemInfo
+  /// The socket inodes of the last walk when it read no owners (`WalkStream.takeInodes`).
+  private var quickWalkInodes: [UInt32] = []
   /// Capacity hint: the previous dump's size.
   private var lastCount = 1024
   /// The last unfiltered dump's size; until there was one, /proc/net/sockstat's estimate.
@@ -90,6 +92,22 @@ public final class Collector {
   }
 
   public func collect(_ request: CollectRequest) throws -> Snapshot {
+    try collect(request, partSize: 0, parts: nil)
+  }
+
+  /// Records per part of a streamed walk (~600 kB: below the mmap threshold, so the heap reuses
+  /// the memory of parts merged and released).
+  public static let walkPartSize = 4096
+
+  /// `collect(_:)`, except that a walk of the whole table over netlink hands its records on in
+  /// parts of about `partSize` while the dump goes on (`WalkPart`: with the owners and settings
+  /// the caches know for them). It returns the rest: records not handed on (none unless netlink
+  /// failed and /proc was read), every owner known after the walk (the owner scan runs once, at
+  /// its end, when a part held a socket of unknown owner), the settings read for those sockets,
+  /// and the walk's status. When no part was handed on, the result is the whole snapshot.
+  public func collect(_ request: CollectRequest, partSize: Int = Collector.walkPartSize, parts: ((WalkPart) -> Void)?)
+    throws -> Snapshot
+  {
     if !request.lookUp.isEmpty { return try lookUpRequested(request) }
     if let interval = request.discoveryIntervalMs { discoveryIntervalMs = interval }
     var system = baseSystem
@@ -98,6 +116,7 @@ public final class Collector {
     let takenAt = SystemCalls.monotonicMs()
 
     var sockets: [SocketRecord] = []
+    var stream: WalkStream?
     var lookedUp = false
     // Read before any walk: a connection made during it moves the counters for the next check.
     let opens = request.ports.isEmpty || discoveryIntervalMs == 0 ? nil : SystemInfoReader.tcpOpens()
@@ -110,10 +129,24 @@ public final class Collector {
         expected = max(expected, lastUnfilteredCount ?? SystemInfoReader.tcpSocketEstimate())
       }
       expected += expected / 16 + 64
-      sockets.reserveCapacity(expected)
+      if let parts, request.ports.isEmpty, !splitsDump, activeSource == .netlink, partSize > 0 {
+        stream = WalkStream(
+          request: request, system: system, expected: expected, partSize: partSize, nowMs: takenAt, deliver: parts,
+          owners: ownerScanner, options: optionsReader)
+      }
+      if stream != nil, request.owners || request.socketOptions, ownerScanner.isCold, !quickWalkInodes.isEmpty {
+        // The first walk with owners after a quick one: the cold owner scan (every fd of every
+        // process) runs before the dump, for the sockets the quick walk saw, so the parts carry
+        // owners and the walk's end scans again only for sockets new since.
+        _ = ownerScanner.owners(ofInodes: quickWalkInodes, nowMs: takenAt)
+      }
+      quickWalkInodes = []
+      sockets.reserveCapacity(stream.map { _ in partSize + partSize / 2 } ?? expected)
       if activeSource == .netlink {
         do {
-          status.dumpInterrupted = try dumpNetlink(request, expected: expected, into: &sockets, notes: &status.notes)
+          status.dumpInterrupted = try dumpNetlink(
+            request, expected: expected, into: &sockets, notes: &status.notes, flush: stream?.flush)
+          stream?.hand(&sockets)
         } catch let error as CollectorError where requestedSource == nil && netlinkUnavailable(error) {
           fallbackNote = .netlinkUnavailable(errno: error.errnoValue.map { SystemCalls.errnoName($0) } ?? "error")
           activeSource = .proc
@@ -124,9 +157,9 @@ public final class Collector {
       if activeSource == .proc {
         try readProc(request, into: &sockets, notes: &status.notes)
       }
-      if request.ports.isEmpty { lastUnfilteredCount = sockets.count }
+      if request.ports.isEmpty { lastUnfilteredCount = sockets.count + (stream?.count ?? 0) }
     }
-    lastCount = sockets.count
+    lastCount = sockets.count + (stream?.count ?? 0)
     status.source = activeSource
     if let note = fallbackNote { status.notes.append(note) }
     if status.dumpInterrupted { status.notes.append(.dumpInterrupted) }
@@ -134,12 +167,17 @@ public final class Collector {
     if !system.privileged { status.notes.append(.notPrivileged) }
 
     var ownerMap: [UInt32: Owner] = [:]
-    if request.owners || request.socketOptions {
-      ownerMap = ownerScanner.owners(of: sockets, nowMs: takenAt)
-    }
     var options: [UInt32: SocketOptions] = [:]
-    if request.socketOptions {
-      options = optionsReader.options(for: sockets, owners: ownerMap, nowMs: takenAt)
+    if let stream {
+      (ownerMap, options) = stream.finish(rest: sockets)
+      quickWalkInodes = stream.takeInodes()
+    } else {
+      if request.owners || request.socketOptions {
+        ownerMap = ownerScanner.owners(of: sockets, nowMs: takenAt)
+      }
+      if request.socketOptions {
+        options = optionsReader.options(for: sockets, owners: ownerMap, nowMs: takenAt)
+      }
     }
     if !request.owners { ownerMap = [:] }
     return Snapshot(system: system, status: status, sockets: sockets, owners: ownerMap, options: options, takenAtMs: takenAt)
@@ -168,9 +206,10 @@ public final class Collector {
     }
   }
 
-  private func dumpNetlink(_ request: CollectRequest, expected: Int, into sockets: inout [SocketRecord], notes: inout [CollectorNote])
-    throws -> Bool
-  {
+  private func dumpNetlink(
+    _ request: CollectRequest, expected: Int, into sockets: inout [SocketRecord], notes: inout [CollectorNote],
+    flush: RecordFlush? = nil
+  ) throws -> Bool {
     let kernelFilter = request.ports.count <= InetDiagRequest.maxKernelFilterPorts
     let bytecode = kernelFilter ? InetDiagRequest.portFilterBytecode(ports: request.ports) : []
     var interrupted = false
@@ -184,11 +223,11 @@ public final class Collector {
       let before = sockets.count
       do {
         interrupted = try dumpRetryingOnENOBUFS(into: &sockets) { socket, records in
-          try socket.dumpAllFamilies(states: request.states, bytecode: bytecode, into: &records)
+          try socket.dumpAllFamilies(states: request.states, bytecode: bytecode, into: &records, flush: flush)
         }
       } catch let error as CollectorError where singleWalkUnsupported(error) {
         usesSingleWalk = false
-        sockets.removeSubrange(before...)
+        sockets.removeSubrange(min(before, sockets.count)...)
       }
     }
     if !usesSingleWalk {
@@ -196,7 +235,7 @@ public final class Collector {
         do {
           interrupted =
             try dumpRetryingOnENOBUFS(into: &sockets) { socket, records in
-              try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &records)
+              try socket.dump(family: family, states: request.states, bytecode: bytecode, into: &records, flush: flush)
             } || interrupted
         } catch CollectorError.kernel(let code, let failed) where failed == NetlinkConstants.afInet6 {
           // IPv4 worked: a kernel without IPv6 diag support loses only the IPv6 sockets.
@@ -272,7 +311,8 @@ public final class Collector {
         return try dump(socket, &sockets)
       } catch CollectorError.netlinkReceive(let code) where code == ENOBUFS && retries < 2 {
         retries += 1
-        sockets.removeSubrange(before...)
+        // A streamed walk handed some on already: merging them again is harmless.
+        sockets.removeSubrange(min(before, sockets.count)...)
         netlink = nil
         socket = try openNetlink()
         netlink = socket

@@ -67,8 +67,37 @@ final class OwnerScanner {
     // The table may still hold owners of sockets closed since the last rescan: callers look
     // owners up by the inodes of their own records, and the next rescan drops them.
     if !hasUnknown(sockets) { return ownerByInode }
-    var wanted = Set<UInt32>(minimumCapacity: sockets.count)
-    for socket in sockets where socket.inode != 0 { wanted.insert(socket.inode) }
+    return rescanning(wanted: OwnerScanner.nonZero(sockets.lazy.map(\.inode), count: sockets.count), nowMs: nowMs)
+  }
+
+  /// Nothing scanned yet (the first scan reads every fd of every process).
+  var isCold: Bool { processes.isEmpty }
+
+  /// The owners known from the last rescan, without reading anything (the parts of a streamed
+  /// walk; its end calls `owners(ofInodes:nowMs:)`).
+  var knownOwners: [UInt32: Owner] { ownerByInode }
+
+  /// `owners(of:nowMs:)` for a walk's socket inodes (0 skipped), as a streamed walk kept them.
+  func owners(ofInodes inodes: [UInt32], nowMs: UInt64) -> [UInt32: Owner] {
+    lastPass = .none
+    readlinkCount = 0
+    cachedSocketHits = 0
+    var unknown = false
+    for inode in inodes where inode != 0 && ownerByInode[inode] == nil && !unresolvable.contains(inode) {
+      unknown = true
+      break
+    }
+    if !unknown { return ownerByInode }
+    return rescanning(wanted: OwnerScanner.nonZero(inodes, count: inodes.count), nowMs: nowMs)
+  }
+
+  private static func nonZero(_ inodes: some Sequence<UInt32>, count: Int) -> Set<UInt32> {
+    var wanted = Set<UInt32>(minimumCapacity: count)
+    for inode in inodes where inode != 0 { wanted.insert(inode) }
+    return wanted
+  }
+
+  private func rescanning(wanted: Set<UInt32>, nowMs: UInt64) -> [UInt32: Owner] {
     unresolvable.removeAll()
     // Without any cached process the incremental pass reads every fd: it is a full pass.
     let cold = processes.isEmpty

@@ -6,6 +6,9 @@ import CKatopNetlink
 import Glibc
 import KatopModel
 
+/// Takes the records parsed so far during a dump (and may empty the array).
+typealias RecordFlush = (inout [SocketRecord]) -> Void
+
 final class SockDiagSocket {
   /// Receive buffer: the kernel puts at most ~32 KiB in one dump datagram, a bigger buffer
   /// just guarantees nothing is ever truncated.
@@ -48,20 +51,24 @@ final class SockDiagSocket {
   /// Dumps IPv4 and IPv6 in one kernel walk (TCPDIAG_GETSOCK, AF_UNSPEC). Returns true when the
   /// kernel flagged the dump as interrupted. A kernel refusing the request throws
   /// CollectorError.kernel with family AF_UNSPEC.
-  func dumpAllFamilies(states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord]) throws -> Bool {
+  /// `flush`: called after each datagram with the records so far (a streamed walk hands them on
+  /// and empties the array).
+  func dumpAllFamilies(
+    states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord], flush: RecordFlush? = nil
+  ) throws -> Bool {
     sequence &+= 1
     let request = InetDiagRequest.allFamiliesDumpRequest(states: states, sequence: sequence, bytecode: bytecode)
-    return try run(request, family: NetlinkConstants.afUnspec, into: &records)
+    return try run(request, family: NetlinkConstants.afUnspec, into: &records, flush: flush)
   }
 
   /// Dumps one address family. Returns true when the kernel flagged the dump as interrupted.
-  func dump(family: UInt8, states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord])
+  func dump(family: UInt8, states: UInt32, bytecode: [UInt8], into records: inout [SocketRecord], flush: RecordFlush? = nil)
     throws -> Bool
   {
     sequence &+= 1
     let request = InetDiagRequest.dumpRequest(
       family: family, states: states, sequence: sequence, bytecode: bytecode)
-    return try run(request, family: family, into: &records)
+    return try run(request, family: family, into: &records, flush: flush)
   }
 
   /// Sends an exact lookup of every socket in `batch` (one request each, one send()) and reads
@@ -104,7 +111,9 @@ final class SockDiagSocket {
     if sent != request.count { throw CollectorError.netlinkSend(errno: EMSGSIZE) }
   }
 
-  private func run(_ built: [UInt8], family: UInt8, into records: inout [SocketRecord]) throws -> Bool {
+  private func run(_ built: [UInt8], family: UInt8, into records: inout [SocketRecord], flush: RecordFlush?) throws
+    -> Bool
+  {
     try send(requestOverride?(built) ?? built)
 
     var parser = NetlinkDumpParser(expectedSequence: sequence)
@@ -136,6 +145,7 @@ final class SockDiagSocket {
         if case .kernelError(let code) = error { throw CollectorError.kernel(errno: code, family: family) }
         throw CollectorError.malformedReply(error.description)
       }
+      flush?(&records)
     }
     return parser.interrupted
   }

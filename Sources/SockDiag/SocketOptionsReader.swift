@@ -46,21 +46,59 @@ final class SocketOptionsReader {
     KeepaliveMath.keepaliveApplies(socket.state) && KeepaliveMath.inferredEnabled(socket) == false
   }
 
-  func options(for sockets: [SocketRecord], owners: [UInt32: Owner], nowMs: UInt64)
+  /// What the reader needs of a socket (a streamed walk keeps these, not the records, for the
+  /// sockets whose owner is found only at its end).
+  struct Target {
+    var cookie: UInt64
+    var inode: UInt32
+    /// Its settings matter and are not known off from the timers.
+    var wanted: Bool
+    init(_ socket: SocketRecord) {
+      cookie = socket.cookie
+      inode = socket.inode
+      wanted =
+        socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0
+        && !SocketOptionsReader.knownOff(socket)
+    }
+  }
+
+  /// A walk read in parts (`beginWalk`, `options` per part, `endWalk`): one re-read budget, and
+  /// cache entries not seen by any part are dropped at its end.
+  private var inWalk = false
+  private var refreshBudget = 0
+
+  func beginWalk() {
+    generation &+= 1
+    refreshBudget = SocketOptionsReader.maxRefreshPerCall
+    inWalk = true
+  }
+
+  func endWalk() {
+    inWalk = false
+    prune()
+  }
+
+  /// A walk that failed before its end: nothing is dropped.
+  func abandonWalk() { inWalk = false }
+
+  func options(for sockets: [SocketRecord], owners: [UInt32: Owner], nowMs: UInt64) -> [UInt32: SocketOptions] {
+    options(for: sockets.lazy.map(Target.init), count: sockets.count, owners: owners, nowMs: nowMs)
+  }
+
+  func options(for targets: some Sequence<Target>, count: Int, owners: [UInt32: Owner], nowMs: UInt64)
     -> [UInt32: SocketOptions]
   {
     // Sized up front: growing a 100k-entry table every refresh showed in the TUI's profile. The
     // cache is updated in place (a second 100k-entry table per refresh cost ~17 MB at 100k).
     var result: [UInt32: SocketOptions] = [:]
     let keep = keepsCache
-    // Without a cache (one-shot runs) it is empty: size for the sockets instead.
-    result.reserveCapacity(keep ? cache.count : sockets.count)
-    generation &+= 1
+    // Without a cache (one-shot runs), or for a part of a walk, size for the sockets instead.
+    result.reserveCapacity(keep && !inWalk ? cache.count : count)
+    let oneCall = !inWalk
+    if oneCall { beginWalk() }
     let thisCall = generation
     var pending: [Int32: [(fd: Int32, inode: UInt32, cookie: UInt64)]] = [:]
-    var refreshBudget = SocketOptionsReader.maxRefreshPerCall
-    for socket in sockets where socket.inode != 0 && SocketOptionsReader.relevantStates & socket.state.mask != 0 {
-      if SocketOptionsReader.knownOff(socket) { continue }
+    for socket in targets where socket.wanted {
       guard let owner = owners[socket.inode] else { continue }
       // One hash of the cookie: the entry is read and marked through its index.
       if let i = cache.index(forKey: socket.cookie), cache.values[i].inode == socket.inode {
@@ -109,14 +147,18 @@ final class SocketOptionsReader {
         }
       }
     }
-    if keep {
+    if oneCall { endWalk() }
+    return result
+  }
+
+  private func prune() {
+    if keepsCache {
       var gone: [UInt64] = []
-      for (cookie, entry) in cache where entry.seen != thisCall { gone.append(cookie) }
+      for (cookie, entry) in cache where entry.seen != generation { gone.append(cookie) }
       for cookie in gone { cache.removeValue(forKey: cookie) }
     } else {
       cache.removeAll()
     }
-    return result
   }
 
   /// Drops the cached settings of these sockets (katop just changed them): the next call reads them.

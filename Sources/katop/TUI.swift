@@ -39,10 +39,10 @@ extension Katop {
     defer { deaths?.stop() }
     let app = TUIApp(
       config: config,
-      collect: { request in
+      collect: { request, parts in
         try collector.withLock { c in
           c.forgetSettings(of: changed.take())
-          return try c.collect(request)
+          return try c.collect(request, parts: parts)
         }
       },
       inspect: { c in c.owner.flatMap { SocketInspector.options(owner: $0, inode: c.record.inode) } },

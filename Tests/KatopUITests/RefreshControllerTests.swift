@@ -44,6 +44,11 @@ final class ScriptedCollector: CollectionService {
     return finished
   }
   var isBusy: Bool { running != nil }
+  /// Parts of a walk the running job hands on (taken in order), and how many were released.
+  var parts: [(job: CollectionJob, part: WalkPart)] = []
+  var released = 0
+  func nextPart(waitMs: Int) -> (job: CollectionJob, part: WalkPart)? { parts.isEmpty ? nil : parts.removeFirst() }
+  func partMerged() { released += 1 }
   /// Finishes the running job with `result`, costing `costMs`.
   func finish(_ result: Result<Snapshot, any Error>, costMs: UInt64 = 5) {
     guard let job = running else { return XCTFail("no job running") }
@@ -88,6 +93,37 @@ final class RefreshControllerTests: XCTestCase {
     XCTAssertTrue(collector.jobs[1].request.owners && collector.jobs[1].request.socketOptions)
     XCTAssertTrue(collector.jobs[1].cold)
     XCTAssertGreaterThan(terminal.draws, 0)
+  }
+
+  /// A walk handed on in parts: each is merged as it comes and released; the rows are shown
+  /// once its output (the rest) is in: new rows stamped, rows no part carried closed.
+  func testAWalkInPartsIsMergedAsItComesAndShownAtItsEnd() throws {
+    let c = controller(AppState(baseRequest: CollectRequest(owners: false, socketOptions: false)))
+    collector.finish(.success(snapshot))
+    step(c)
+    let before = c.state.rows.count
+    clock.advance(1000)
+    step(c)
+    let job = try XCTUnwrap(collector.running)
+    var records = Fixtures.connections.map(\.record)
+    let gone = records.removeLast()
+    var new = records[0]
+    new.cookie = 999
+    new.local.port = 50999
+    collector.parts = [
+      (job, WalkPart(records: Array(records.prefix(2)), system: Fixtures.system, expectedCount: records.count + 1)),
+      (job, WalkPart(records: Array(records.dropFirst(2)) + [new], system: Fixtures.system)),
+    ]
+    collector.finish(.success(Snapshot(system: Fixtures.system, sockets: [])))
+    step(c)
+    XCTAssertEqual(collector.released, 2)
+    XCTAssertFalse(c.state.store.isMergingWalk)
+    XCTAssertEqual(c.state.rows.count, before + 1, "the new row, and the closed one lingering")
+    let status = Dictionary(uniqueKeysWithValues: c.state.rows.map { ($0.cookie, $0.status) })
+    XCTAssertEqual(status[999], .new)
+    XCTAssertEqual(status[gone.cookie], .closed)
+    XCTAssertEqual(status[records[0].cookie], .unchanged)
+    XCTAssertEqual(c.state.counts.total, before)
   }
 
   /// Refreshes follow the interval, and the interval keys change it.
