@@ -24,9 +24,20 @@ func probeMemory() throws -> [(step: String, mib: Double)] {
   out.append(("store + caches", heapMiB()))
   do {
     let warm = try collector.collect(CollectRequest())
-    out.append(("warm collection held next to the store: a walk's peak", heapMiB()))
+    out.append(("a whole warm collection held next to the store (katop --once's way)", heapMiB()))
     store.merge(warm, coverage: .complete, nowMs: 2000)
   }
+  // The TUI's way: the walk merged in parts as the dump goes (the highest heap after a part).
+  var peak = heapMiB()
+  var parts = 0
+  let rest = try collector.collect(CollectRequest()) { part in
+    if parts == 0 { store.beginWalk(system: part.system, expectedCount: part.expectedCount) }
+    store.mergeWalkPart(part, nowMs: 3000)
+    parts += 1
+    peak = max(peak, heapMiB())
+  }
+  store.endWalk(rest, nowMs: 3000)
+  out.append(("a walk merged in parts (\(parts) parts): its highest point", peak))
   let slots = SortOrder(column: .risk, descending: true).order(store.occupiedSlots, of: store.rows)
   out.append(("after a warm merge, with the sorted view (\(slots.count) slots)", heapMiB()))
   let withRisks = store.rows.reduce(0) { $0 + ($1.connection.risks.isEmpty ? 0 : 1) }
