@@ -1,5 +1,5 @@
 // The clocks katop prices its work with (refresh spacing, cache ages, the benchmark): one
-// clock_gettime reader for every module.
+// clock_gettime reader for every module, and the one nanosleep.
 import Glibc
 
 public enum Clocks {
@@ -22,4 +22,11 @@ public enum Clocks {
   public static func processCPUMs() -> UInt64 { milliseconds(CLOCK_PROCESS_CPUTIME_ID) }
   /// CPU time of the calling thread.
   public static func threadCPUMs() -> UInt64 { milliseconds(CLOCK_THREAD_CPUTIME_ID) }
+
+  /// Sleeps `ms` milliseconds (the whole time: a signal's interruption sleeps on for the rest).
+  public static func sleep(ms: Int) {
+    var pause = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+    var left = timespec()
+    while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
+  }
 }

@@ -1,5 +1,5 @@
 // The TUI's collection thread: collections off the UI thread, one job at a time.
-import Foundation
+import Dispatch
 import KatopModel
 import KatopUI
 import Synchronization
@@ -42,9 +42,7 @@ final class CollectionWorker: CollectionService, Sendable {
       return !s.started
     }
     guard first else { return }
-    let thread = Thread { [self] in loop() }
-    thread.name = "katop-collector"
-    thread.start()
+    Threads.start(name: "katop-collector") { [self] in loop() }
   }
 
   func stop() {

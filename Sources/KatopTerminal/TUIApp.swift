@@ -2,7 +2,6 @@
 // (`RefreshController`, in KatopUI) put together. The main thread owns the state and is the only
 // one drawing; a worker thread collects, so keys stay responsive during a slow refresh.
 import CNcursesw
-import Foundation
 import KatopModel
 import KatopUI
 

@@ -2,6 +2,8 @@
 // `#` comments; a value is a list of `fg:COLOUR`, `bg:COLOUR` and attribute words, where COLOUR is
 // `default`, an 8-colour name, a 256-colour index, or `INDEX/NAME` (256-colour with 8-colour fallback).
 
+import KatopModel
+
 /// The eight basic terminal colours (the fallback when the terminal has fewer than 256).
 public enum BasicColor: Int, CaseIterable, Sendable {
   case black = 0, red, green, yellow, blue, magenta, cyan, white
@@ -184,14 +186,5 @@ public struct Theme: Sendable {
     }
     let i = index ?? 0
     return .indexed(i, fallback: fallback ?? BasicColor.nearest(to: i))
-  }
-}
-
-extension StringProtocol {
-  var trimmingSpaces: String {
-    var s = Substring(self)
-    while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
-    while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-    return String(s)
   }
 }

@@ -4,7 +4,7 @@
 // KATOP_SYSLOG_SOCKET=PATH (for tests only, docs/actions.md): the same lines go as RFC 3164
 // datagrams to the unix datagram socket at PATH instead of through syslog(3) and /dev/log, so a
 // test can read what katop logs without a syslog daemon.
-import Foundation
+import FoundationEssentials
 import Glibc
 import KatopModel
 

@@ -5,7 +5,7 @@
 // KATOP_TEST_ACTION_DELAY_MS=N (for tests only, docs/actions.md): waits N ms between printing the plan
 // and the action, so a test can make an owner exit mid-action.
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import KatopModel
 import SockDiag

@@ -1,7 +1,8 @@
 // The config file (docs/config.md): `key = value` lines, `#` comments, read from
 // /etc/katop/config and then $XDG_CONFIG_HOME/katop/config (or ~/.config/katop/config); a later
 // file wins over an earlier one, and a flag on the command line wins over both.
-import Foundation
+import FoundationEssentials
+import KatopModel
 
 /// One `key = value` setting and where it was written.
 struct ConfigEntry: Equatable {
@@ -61,13 +62,13 @@ struct ConfigFile {
       number += 1
       var line = Substring(raw)
       if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      let trimmed = line.trimmingSpaces
       if trimmed.isEmpty { continue }
       guard let eq = trimmed.firstIndex(of: "=") else {
         throw ConfigError(file: file, line: number, problem: "expected 'key = value', got '\(trimmed)'")
       }
-      let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-      let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+      let key = trimmed[..<eq].trimmingSpaces.lowercased()
+      let value = trimmed[trimmed.index(after: eq)...].trimmingSpaces
       guard Self.keys.contains(key) else {
         throw ConfigError(file: file, line: number, problem: "unknown key '\(key)' (one of: \(Self.keys.joined(separator: ", ")))")
       }

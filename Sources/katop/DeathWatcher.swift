@@ -2,7 +2,6 @@
 // each cookie up in katop's kill journal, and queues the deaths for the UI thread, which joins
 // them to its store (the Closed view, L). The queue is bounded: a storm of closes between two
 // UI turns keeps the newest.
-import Foundation
 import KatopModel
 import SockDiag
 import Synchronization
@@ -17,9 +16,7 @@ final class DeathWatcher: Sendable {
     guard let listener = try? DestroyListener() else { return nil }
     let watcher = DeathWatcher()
     let box = ListenerBox(listener: listener)
-    let thread = Thread { watcher.run(box) }
-    thread.name = "katop-destroy-listener"
-    thread.start()
+    Threads.start(name: "katop-destroy-listener") { watcher.run(box) }
     return watcher
   }
 

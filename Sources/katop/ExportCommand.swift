@@ -2,7 +2,7 @@
 // `--interval` seconds to DIR/katop.prom for node_exporter's textfile collector, atomically (a
 // temporary file in DIR, fsync, rename), so the collector never reads half a file.
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import KatopModel
 
@@ -30,8 +30,8 @@ struct ExportCommand: ParsableCommand {
   func validate() throws {
     if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     if name.isEmpty || name.contains("/") || name.hasPrefix(".") { throw ValidationError("--name must be a plain file name") }
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: textfile, isDirectory: &isDir), isDir.boolValue else {
+    var isDir = false
+    guard FileManager.default.fileExists(atPath: textfile, isDirectory: &isDir), isDir else {
       throw ValidationError("--textfile \(textfile) is not a directory")
     }
   }
@@ -52,9 +52,7 @@ struct ExportCommand: ParsableCommand {
       try Self.writeAtomically(text, to: target)
       written += 1
       if let count, written >= count { return }
-      var pause = timespec(tv_sec: interval / 1000, tv_nsec: (interval % 1000) * 1_000_000)
-      var left = timespec()
-      while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
+      Clocks.sleep(ms: interval)
     }
   }
 

@@ -1,7 +1,7 @@
 // The flow-budget options (--path, --profile auto, --observe) turned into the model's FlowContext;
 // the host facts they need (DMI, local addresses, namespace, conntrack sysctl) are read here.
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import KatopModel
 import SockDiag
@@ -72,7 +72,7 @@ extension Katop {
     var activity = FlowActivity()
     let first = try collector.collect(request)
     activity.observe(first.sockets, nowMs: Clocks.monotonicMs())
-    Thread.sleep(forTimeInterval: Double(ms) / 1000)
+    Clocks.sleep(ms: ms)
     return activity
   }
 }

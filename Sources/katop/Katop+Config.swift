@@ -1,5 +1,4 @@
 // Applying the config file to the parsed command line (flags win) and `--print-config`.
-import Foundation
 import KatopModel
 
 extension Katop {
@@ -65,7 +64,7 @@ extension Katop {
     entry = nil
     let pathFlag = !path.isEmpty
     if !pathFlag, let (v, e) = try config.value("path", { text in
-      try text.split(separator: ",").map { try parsePathRule($0.trimmingCharacters(in: .whitespaces)) }
+      try text.split(separator: ",").map { try parsePathRule($0.trimmingSpaces) }
     }) { path = v; entry = e }
     from("path", flag: pathFlag, entry)
     return origins

@@ -1,6 +1,5 @@
 // The katop command: parses options, then runs the one-shot report or the TUI.
 import ArgumentParser
-import Foundation
 import Glibc
 import KatopModel
 import KatopTerminal

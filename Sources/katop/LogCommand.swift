@@ -4,7 +4,6 @@
 // stdout or --output FILE (appended; reopened on SIGHUP for logrotate). A systemd unit:
 // docs/katop-log.service.
 import ArgumentParser
-import Foundation
 import Glibc
 import KatopModel
 import SockDiag

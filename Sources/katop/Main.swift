@@ -2,7 +2,7 @@
 // print as usual.
 import ArgumentParser
 import CKatopMalloc
-import Foundation
+import Glibc
 import KatopModel
 
 extension Katop {
@@ -18,14 +18,14 @@ extension Katop {
     } catch {
       let (message, status) = classify(error)
       if status == 0 { exit(withError: error) }  // --help, --version
-      FileHandle.standardError.write(Data("katop: \(message)\n".utf8))
+      StandardError.write("katop: \(message)\n")
       // A monitoring plugin's bad arguments or config are UNKNOWN (3) with a status line, as
       // Nagios' plugin guidelines ask; --check's other failures already are (ReportModes).
       if (status == 64 || status == 78) && CommandLine.arguments.dropFirst().contains("--check") {
         print(CheckReport.unknownLine(message))
-        Foundation.exit(3)
+        Glibc.exit(3)
       }
-      Foundation.exit(status)
+      Glibc.exit(status)
     }
   }
 

@@ -1,6 +1,6 @@
 // The one-shot reports other than the table and JSON: --check, --summary and the metrics
 // formats. They all start from one snapshot collected like `--once`.
-import Foundation
+import Glibc
 import KatopModel
 import SockDiag
 
@@ -25,11 +25,11 @@ extension Katop {
       summary = Summary(one.rows, profile: one.profile, top: output.top, flow: one.context.flow)
     } catch {
       try StandardOutput.write(CheckReport.unknownLine(Katop.firstLine("\(error)")))
-      Foundation.exit(CheckStatus.unknown.rawValue)
+      Glibc.exit(CheckStatus.unknown.rawValue)
     }
     try StandardOutput.write(CheckReport.line(summary, profile: chosenProfile))
     let status = CheckReport.status(summary)
-    if status != .ok { Foundation.exit(status.rawValue) }
+    if status != .ok { Glibc.exit(status.rawValue) }
   }
 
   func runSummary() throws {

@@ -1,6 +1,6 @@
 // Writing reports to stdout: every byte or a one-line error (a full disk, a closed descriptor),
 // never a silent exit 0. A reader that went away (EPIPE, e.g. `katop --once | head`) ends the
-// output quietly, like a closed pager.
+// output quietly, like a closed pager. Warnings and errors go to stderr the same way, best effort.
 import Glibc
 
 struct OutputError: Error, CustomStringConvertible {
@@ -20,11 +20,11 @@ enum StandardOutput {
   }
 
   /// write(2) until done; throws OutputError on failure except EPIPE.
-  static func write(_ bytes: UnsafeRawBufferPointer) throws {
+  static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32 = STDOUT_FILENO) throws {
     guard var base = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {
-      let n = Glibc.write(STDOUT_FILENO, base, left)
+      let n = Glibc.write(fd, base, left)
       if n < 0 {
         let e = Glibc.errno
         if e == EINTR { continue }
@@ -34,5 +34,13 @@ enum StandardOutput {
       base += n
       left -= n
     }
+  }
+}
+
+enum StandardError {
+  /// `text` as it is (no newline added); a failed write is ignored, there is nowhere to report it.
+  static func write(_ text: String) {
+    var text = text
+    text.withUTF8 { try? StandardOutput.write(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
   }
 }

@@ -1,5 +1,5 @@
 // Plain `katop`: the interactive table.
-import Foundation
+import Glibc
 import KatopModel
 import KatopTerminal
 import KatopUI
@@ -12,7 +12,7 @@ extension Katop {
     if let name = theme {
       chosenTheme = try ThemeFiles.load(nameOrPath: name, searchDirs: ThemeFiles.searchDirs())
       for warning in chosenTheme.warnings {
-        FileHandle.standardError.write(Data("katop: warning: \(warning)\n".utf8))
+        StandardError.write("katop: warning: \(warning)\n")
       }
     }
     // Port-filtered refreshes look up the sockets already known between walks; new connections
@@ -50,6 +50,6 @@ extension Katop {
       deaths: deaths.map { watcher in { watcher.take() } },
       listNamespaces: { Katop.namespaceFacts() })
     let status = try app.run()
-    if status != 0 { Foundation.exit(status) }
+    if status != 0 { Glibc.exit(status) }
   }
 }

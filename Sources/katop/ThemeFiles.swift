@@ -1,7 +1,8 @@
 // Finding and reading theme files (the KatopUI module parses theme text but reads no files).
 // Themes are looked up from the binary's install prefix, the user's config directory and the
 // compiled-in themes; never from the current directory (docs/themes.md).
-import Foundation
+import FoundationEssentials
+import Glibc
 import KatopUI
 
 enum ThemeFiles {
@@ -56,15 +57,20 @@ enum ThemeFiles {
 
   /// A whole (small, at most 1 MiB) file as UTF-8, nil when it cannot be read.
   static func readText(_ path: String) -> String? {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-    defer { try? handle.close() }
-    let data: Data
-    do {
-      data = try handle.read(upToCount: (1 << 20) + 1) ?? Data()  // nil at end of file: empty
-    } catch {
-      return nil
+    let limit = 1 << 20
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while bytes.count <= limit {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { return nil }
+      if n == 0 { break }
+      bytes += chunk[..<n]
     }
-    guard data.count <= 1 << 20 else { return nil }
-    return String(decoding: data, as: UTF8.self)
+    guard bytes.count <= limit else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
