@@ -20,13 +20,19 @@ extension ConnectionStore {
   /// Starts merging a walk in parts: `mergeWalkPart` for each, then `endWalk`. Rows no part
   /// carries are closed at the end, as for a complete snapshot.
   public mutating func beginWalk(system: SystemInfo, expectedCount: Int, ownersRead: Bool = true, optionsRead: Bool = true) {
+    walk = startMerge(system: system, expectedCount: expectedCount, ownersRead: ownersRead, optionsRead: optionsRead)
+  }
+
+  /// Begins a merge of records (whole or in parts) and says what it knows before it starts.
+  mutating func startMerge(system: SystemInfo, expectedCount: Int, ownersRead: Bool, optionsRead: Bool) -> WalkMerge {
     let previousSystem = self.system
     beginMerge(system: system)
-    walk = WalkMerge(
+    let w = WalkMerge(
       baseline: completeAtMs == nil && isEmpty,
       sysctlsChanged: !ConnectionStore.sameKeepaliveSysctls(previousSystem, system),
       ownersRead: ownersRead, optionsRead: optionsRead, profileIndex: RiskText.profileIndex(profile))
     reserve(for: expectedCount)
+    return w
   }
 
   /// Forgets the walk being merged in parts: its rows keep what the parts brought, none is closed.

@@ -142,14 +142,8 @@ public struct ConnectionStore: Sendable {
   public mutating func merge(
     _ snapshot: Snapshot, coverage: SnapshotCoverage, nowMs: UInt64, ownersRead: Bool = true, optionsRead: Bool = true
   ) {
-    let previousSystem = system
-    beginMerge(system: snapshot.system)
+    let walk = startMerge(system: snapshot.system, expectedCount: snapshot.sockets.count, ownersRead: ownersRead, optionsRead: optionsRead)
     if coverage == .complete { status = snapshot.status }
-    let walk = WalkMerge(
-      baseline: completeAtMs == nil && isEmpty,
-      sysctlsChanged: !ConnectionStore.sameKeepaliveSysctls(previousSystem, snapshot.system),
-      ownersRead: ownersRead, optionsRead: optionsRead, profileIndex: RiskText.profileIndex(profile))
-    reserve(for: snapshot.sockets.count)
     mergeRecords(snapshot.sockets, owners: snapshot.owners, options: snapshot.options, walk, nowMs: nowMs)
     endMerge(coverage: coverage, nowMs: nowMs)
   }

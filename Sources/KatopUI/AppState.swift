@@ -230,13 +230,16 @@ public struct AppState: Sendable {
       store.merge(snapshot, coverage: coverage, nowMs: now, ownersRead: ownersRead, optionsRead: optionsRead)
     }
     if coverage == .complete, store.flow != nil {
-      // Which end each socket is (the detail page's advice): the walk's listeners, read from the
-      // store's open rows (a walk merged in parts has no array of all its records).
-      let records = store.rows.lazy.filter { !$0.vacant && !$0.isClosed }.map(\.connection.record)
-      let ports = FlowContext.listeningPorts(records, listenersCollected: collectRequest.states & TCPState.listen.mask != 0)
-      store.flow?.listeningPorts = ports
+      // Which end each socket is (the detail page's advice): the listeners among the store's rows
+      // (a walk merged in parts has no array of all its records).
+      let listenersCollected = collectRequest.states & TCPState.listen.mask != 0
+      store.flow?.listeningPorts = listenersCollected ? store.rows.withUnsafeBufferPointer(Grouping.listeningPorts) : nil
       // HZ for the timer-wheel margins, when no kernel config said (KernelHZ.swift).
-      if store.flow?.hz == nil, let hz = KernelHZ.fromGranularity(records) { store.flow?.hz = hz.hz }
+      if store.flow?.hz == nil,
+        let hz = KernelHZ.fromGranularity(store.rows.lazy.filter { !$0.vacant }.map(\.connection.record))
+      {
+        store.flow?.hz = hz.hz
+      }
     }
     endApply(systemBefore: before)
   }

@@ -60,9 +60,7 @@ final class OwnerScanner {
 
   /// Owners of the given sockets' inodes (inode 0, i.e. TIME_WAIT / SYN_RECV minisockets, skipped).
   func owners(of sockets: [SocketRecord], nowMs: UInt64) -> [UInt32: Owner] {
-    lastPass = .none
-    readlinkCount = 0
-    cachedSocketHits = 0
+    resetStatistics()
     // Steady state (a TUI refresh with no new socket): one lookup per socket, no set, no copy.
     // The table may still hold owners of sockets closed since the last rescan: callers look
     // owners up by the inodes of their own records, and the next rescan drops them.
@@ -79,9 +77,7 @@ final class OwnerScanner {
 
   /// `owners(of:nowMs:)` for a walk's socket inodes (0 skipped), as a streamed walk kept them.
   func owners(ofInodes inodes: [UInt32], nowMs: UInt64) -> [UInt32: Owner] {
-    lastPass = .none
-    readlinkCount = 0
-    cachedSocketHits = 0
+    resetStatistics()
     var unknown = false
     for inode in inodes where inode != 0 && ownerByInode[inode] == nil && !unresolvable.contains(inode) {
       unknown = true
@@ -89,6 +85,12 @@ final class OwnerScanner {
     }
     if !unknown { return ownerByInode }
     return rescanning(wanted: OwnerScanner.nonZero(inodes, count: inodes.count), nowMs: nowMs)
+  }
+
+  private func resetStatistics() {
+    lastPass = .none
+    readlinkCount = 0
+    cachedSocketHits = 0
   }
 
   private static func nonZero(_ inodes: some Sequence<UInt32>, count: Int) -> Set<UInt32> {

@@ -61,14 +61,13 @@ final class WalkStream {
       options = optionsReader.options(
         for: records.lazy.map(SocketOptionsReader.Target.init), count: records.count, owners: owners, nowMs: nowMs)
     }
-    var part = WalkPart(
+    let part = WalkPart(
       records: records, owners: request.owners ? owners : [:], options: options, system: system,
       expectedCount: expected)
-    records = []
-    deliver(part)
-    part.records = []
     // A fresh buffer: the receiver may still be merging the part handed on.
+    records = []
     records.reserveCapacity(partSize + partSize / 2)
+    deliver(part)
   }
 
   /// The walk's end: owners of every socket (one owner scan when a part held an unknown one),
