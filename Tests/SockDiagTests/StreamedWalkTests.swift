@@ -23,7 +23,7 @@ final class StreamedWalkTests: XCTestCase {
     let sockets = try LoopbackSockets()
     defer { sockets.closeAll() }
     var clients: [Int32] = []
-    for i in 0..<40 {
+    for i in 0..<200 {
       let pair = try sockets.connectPair()
       clients.append(pair.client)
       if i % 2 == 0 { try sockets.setKeepalive(pair.client, idle: 45, interval: 7, count: 3) }
@@ -34,7 +34,7 @@ final class StreamedWalkTests: XCTestCase {
     }
     let whole = try Collector().collect(CollectRequest())
     let expected = Set(whole.sockets.filter(mine).map(\.cookie))
-    XCTAssertEqual(expected.count, 81, "listener + 40 pairs")
+    XCTAssertEqual(expected.count, 401, "listener + 200 pairs")
 
     let collector = Collector()
     // The TUI's order: a quick walk without owners, then walks with them.
@@ -47,7 +47,8 @@ final class StreamedWalkTests: XCTestCase {
 
     for walk in ["first with owners (scanned before the dump)", "warm"] {
       let (parts, rest) = try streamed(collector, CollectRequest(), partSize: 32)
-      XCTAssertGreaterThanOrEqual(parts.count, 3, walk)
+      // 401 sockets fill several dump datagrams (~32 KiB each) whatever else the host holds.
+      XCTAssertGreaterThanOrEqual(parts.count, 2, walk)
       // A part is handed on once a datagram took it to the part size: at most one datagram over.
       for part in parts { XCTAssertLessThan(part.records.count, 32 + 400, walk) }
       XCTAssertTrue(rest.sockets.isEmpty, walk)
@@ -68,7 +69,7 @@ final class StreamedWalkTests: XCTestCase {
         }
       }
       XCTAssertEqual(
-        parts.flatMap(\.records).filter { mine($0) && $0.timer == .keepalive }.count, 20, "\(walk): 20 clients with keepalive")
+        parts.flatMap(\.records).filter { mine($0) && $0.timer == .keepalive }.count, 100, "\(walk): 100 clients with keepalive")
     }
 
     // A connection made since: its owner is unknown to the parts; the walk's end finds it.
