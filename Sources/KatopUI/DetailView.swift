@@ -13,7 +13,7 @@ extension Renderer {
     switch state.mode {
     case .help: count = helpLines(width: width, readonly: state.readonly).count
     case .detail:
-      count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection, flow: state.flow).count } ?? 0
+      count = state.selectedRow.map { detailLines($0, width: width, inspection: state.inspection, flow: state.flow, privileged: state.system.privileged).count } ?? 0
     case .closed: count = 2 * state.closedShown.count + 1
     case .namespaces: count = namespaceLines(state, width: width).count
     default: return 0
@@ -44,7 +44,7 @@ extension Renderer {
       renderPage(title: "No connection selected (Esc: back)", lines: [], scroll: 0, into: &screen, top: top, bottom: bottom)
       return
     }
-    var lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow)
+    var lines = detailLines(row, width: screen.width, inspection: state.inspection, flow: state.flow, privileged: state.system.privileged)
     if state.showsSummary {
       // Unindented, so a terminal selection copies it whole (wrapped only where it must be).
       let cut = state.flow.map { FlowText.cutIn(FlowBudget.verdict(row.connection, context: $0, watched: row.watched)) }
@@ -70,7 +70,11 @@ extension Renderer {
     }
   }
 
-  func detailLines(_ row: TableRow, width: Int, inspection: Inspection? = nil, flow: FlowContext? = nil) -> [Segments] {
+  /// `privileged`: katop runs as root (an owner it did not find is then in no process it can see,
+  /// not hidden from it).
+  func detailLines(
+    _ row: TableRow, width: Int, inspection: Inspection? = nil, flow: FlowContext? = nil, privileged: Bool = false
+  ) -> [Segments] {
     let c = row.connection, r = c.record, k = c.keepalive
     var out: [Segments] = []
     func field(_ label: String, _ value: String, _ role: Role = .detailValue) {
@@ -103,7 +107,11 @@ extension Renderer {
         }
       }
     } else {
-      field("owner", r.inode == 0 ? "none (kernel mini-socket)" : "unknown (run as root to see every owner)")
+      let unknown =
+        privileged
+        ? "unknown (no process katop can see holds it: another pid namespace, or the kernel)"
+        : "unknown (run as root to see every owner)"
+      field("owner", r.inode == 0 ? "none (kernel mini-socket)" : unknown)
     }
     field("socket", "inode \(r.inode)  cookie 0x\(String(r.cookie, radix: 16))  uid \(r.uid)  \(r.family == 10 ? "IPv6" : "IPv4")  if \(r.interface)")
     field("queues", "recv \(r.recvQueue)  send \(r.sendQueue)")
@@ -128,7 +136,7 @@ extension Renderer {
     let origin: String
     switch k.source {
     case .socket: origin = "read from the socket"
-    case .system: origin = "assumed from sysctls: run as root to read the socket"
+    case .system: origin = privileged ? "assumed from sysctls: the socket could not be read" : "assumed from sysctls: run as root to read the socket"
     case .timer: origin = "off per the kernel's timers; socket not read, * = sysctls"
     case .inferred: origin = "keepidle inferred from the keepalive timer; * = sysctls"
     }

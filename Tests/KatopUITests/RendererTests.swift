@@ -244,3 +244,22 @@ final class RendererTests: XCTestCase {
     XCTAssertNil(read.wantsInspection)
   }
 }
+
+/// The detail page words an owner it did not find by whether katop runs as root: as root the
+/// socket is held by no process it can see, so "run as root" would be wrong advice.
+final class DetailOwnerWordingTests: XCTestCase {
+  func text(privileged: Bool) -> String {
+    var c = Fixtures.connection(cookie: 77, local: Fixtures.v4(0, 0, 0, 0, 2024), remote: Fixtures.v4(0, 0, 0, 0, 0), state: .listen)
+    var record = c.record
+    record.inode = 1607
+    c = Connection(record: record, owner: nil, keepalive: c.keepalive, idleMs: nil, risks: [])
+    let lines = Renderer(ascii: true).detailLines(TableRow(connection: c, status: .unchanged), width: 120, privileged: privileged)
+    return lines.map { $0.map(\.0).joined() }.joined(separator: "\n")
+  }
+
+  func testAnOwnerNotFoundAsRootIsNotBlamedOnPrivileges() {
+    XCTAssertTrue(text(privileged: true).contains("unknown (no process katop can see holds it"), text(privileged: true))
+    XCTAssertFalse(text(privileged: true).contains("run as root"), text(privileged: true))
+    XCTAssertTrue(text(privileged: false).contains("unknown (run as root to see every owner)"), text(privileged: false))
+  }
+}
