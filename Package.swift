@@ -37,7 +37,7 @@ let package = Package(
     .testTarget(name: "KatopModelTests", dependencies: ["KatopModel"]),
     .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "KatopModel", "CKatopNetlink"]),
     .testTarget(name: "KatopUITests", dependencies: ["KatopUI", "KatopModel"], exclude: ["Snapshots"]),
-    .testTarget(name: "KatopCLITests", dependencies: ["KatopModel", "CKatopNetlink"]),
+    .testTarget(name: "KatopCLITests", dependencies: ["KatopModel", "SockDiag", "CKatopNetlink"]),
   ],
   swiftLanguageModes: [.v6]
 )
