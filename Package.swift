@@ -35,9 +35,10 @@ let package = Package(
     .executableTarget(name: "katop-fixture", dependencies: ["CKatopNetlink"]),
     .executableTarget(name: "katop-bench", dependencies: ["CKatopPty", "CKatopMalloc", "SockDiag", "KatopModel"]),
     .testTarget(name: "KatopModelTests", dependencies: ["KatopModel"]),
-    .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "KatopModel", "CKatopNetlink"]),
+    .target(name: "KatopTestSupport", dependencies: ["SockDiag", "KatopModel"], path: "Tests/KatopTestSupport"),
+    .testTarget(name: "SockDiagTests", dependencies: ["SockDiag", "KatopModel", "CKatopNetlink", "KatopTestSupport"]),
     .testTarget(name: "KatopUITests", dependencies: ["KatopUI", "KatopModel"], exclude: ["Snapshots"]),
-    .testTarget(name: "KatopCLITests", dependencies: ["KatopModel", "SockDiag", "CKatopNetlink"]),
+    .testTarget(name: "KatopCLITests", dependencies: ["KatopModel", "CKatopNetlink", "KatopTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

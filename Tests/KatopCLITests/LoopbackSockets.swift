@@ -1,9 +1,7 @@
 // Loopback sockets opened by the test process itself, with known options.
 import Foundation
-import KatopModel
+import KatopTestSupport
 import XCTest
-
-@testable import SockDiag
 
 final class LoopbackPair {
   let listener: Int32
@@ -70,17 +68,4 @@ final class LoopbackPair {
   }
 
   deinit { closeAll() }
-}
-
-/// Sockets of this namespace (every state, TIME-WAIT included) using `port` locally or remotely.
-/// A port-filtered sock_diag dump, so the kernel does the filtering: reading all of /proc/net/tcp
-/// instead cost seconds per listener on a host with 100k other sockets. 0 if netlink fails.
-func socketsUsing(port: UInt16) -> Int {
-  guard let socket = try? SockDiagSocket() else { return 0 }
-  let bytecode = InetDiagRequest.portFilterBytecode(ports: [port])
-  var records: [SocketRecord] = []
-  for family: UInt8 in [2, 10] {
-    _ = try? socket.dump(family: family, states: 0xFFFF_FFFF, bytecode: bytecode, into: &records)
-  }
-  return records.count
 }

@@ -3,10 +3,8 @@
 
 import CKatopNetlink
 import Glibc
-import KatopModel
+import KatopTestSupport
 import XCTest
-
-@testable import SockDiag
 
 struct SocketError: Error, CustomStringConvertible {
   var what: String
@@ -139,17 +137,4 @@ func hexBytes(_ text: String) -> [UInt8] {
     i += 2
   }
   return bytes
-}
-
-/// Sockets of this namespace (every state, TIME-WAIT included) using `port` locally or remotely.
-/// A port-filtered sock_diag dump, so the kernel does the filtering: reading all of /proc/net/tcp
-/// instead cost seconds per listener on a host with 100k other sockets. 0 if netlink fails.
-func socketsUsing(port: UInt16) -> Int {
-  guard let socket = try? SockDiagSocket() else { return 0 }
-  let bytecode = InetDiagRequest.portFilterBytecode(ports: [port])
-  var records: [SocketRecord] = []
-  for family: UInt8 in [2, 10] {
-    _ = try? socket.dump(family: family, states: 0xFFFF_FFFF, bytecode: bytecode, into: &records)
-  }
-  return records.count
 }
